@@ -1,0 +1,5 @@
+"""`python -m proscribe` runs the command."""
+
+from proscribe.cli import main
+
+main()

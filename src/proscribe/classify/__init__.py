@@ -1,0 +1,1 @@
+"""Classification: category and context of each post, with a calibrated score."""

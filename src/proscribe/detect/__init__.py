@@ -1,0 +1,1 @@
+"""Detection: mentions of registry entities in posts, and account screening."""

@@ -1,0 +1,1 @@
+"""The enforcement ledger: account state derived from moderation events."""

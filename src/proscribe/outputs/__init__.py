@@ -1,0 +1,1 @@
+"""Outputs: user notices, statements of reasons, reports."""

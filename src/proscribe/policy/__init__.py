@@ -1,0 +1,1 @@
+"""Policy: profiles (data files) turn an assessment into a decision."""

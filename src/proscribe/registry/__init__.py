@@ -1,0 +1,1 @@
+"""The registry of designated organisations, persons and violent events."""

@@ -1,0 +1,1 @@
+"""Importers of designation lists, one module per format."""

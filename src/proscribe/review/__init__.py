@@ -1,0 +1,1 @@
+"""Review queue and appeals."""

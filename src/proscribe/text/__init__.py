@@ -1,0 +1,1 @@
+"""Text: normalisation for matching and language identification."""
