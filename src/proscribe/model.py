@@ -150,6 +150,8 @@ class Entity:
     sources: tuple[str, ...] = ()  # citations: "us-ofac-sdn 2024-05-03", URLs
     xrefs: tuple[str, ...] = ()  # ids of the same entity in other lists ("ofac:4695", "un:QDe.115", "eu:...")
     notes: str | None = None
+    topics: tuple[str, ...] = ()  # FollowTheMoney topics ("role.pep", "sanction", "crime.terror")
+    positions: tuple[str, ...] = ()  # offices a person holds or held ("Minister of Defense"), for account screening
 
 
 # --- posts and accounts -----------------------------------------------------
