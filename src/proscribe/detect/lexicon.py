@@ -1,0 +1,99 @@
+"""Word lists detection relies on: clitics and suffixes per script, context keywords, homonyms, common given names."""
+
+from __future__ import annotations
+
+# Arabic proclitics attached to a name (normalised forms): conjunctions و ف, prepositions ب ل ك,
+# the article ال and their combinations. ل + ال is written لل (the alef drops): see `LIL`.
+ARABIC_PROCLITICS = frozenset(
+    {
+        "و", "ف", "ب", "ل", "ك", "ال", "لل", "وال", "فال", "بال", "كال", "ولل", "فلل",
+        "وب", "فب", "ول", "فل", "وك", "فك", "وبال", "فبال", "وكال", "ولل", "س",
+        "به",  # Persian "to" written joined in informal posts (بهحماس is rare; به‌حماس splits on the ZWNJ)
+    }
+)
+# Proclitics that absorb the article's alef: ل + القاعدة -> للقاعدة.
+LIL = frozenset({"لل", "ولل", "فلل"})
+
+# Suffixes after an Arabic-script name (normalised: ی -> ي, ة -> ه): Persian plural ها/ان,
+# adjectival/ezafe ی, Arabic nisba plurals ون/ين, feminine ية.
+ARABIC_SUFFIXES = frozenset(
+    {
+        "ي", "ها", "هاي", "هايي", "ان", "يان", "ايي", "اي", "يون", "يين", "ين", "ون", "يه", "ات", "ه", "ش", "شان",
+    }
+)
+
+# Hebrew prefixes written joined to the next word: ו ה ב ל מ ש כ and combinations.
+HEBREW_PROCLITICS = frozenset(
+    {"ו", "ה", "ב", "ל", "מ", "ש", "כ", "וה", "וב", "ול", "ומ", "וש", "שה", "שב", "של", "מה", "כש", "לה", "בה", "וכ", "מב", "ושה"}
+)
+
+# Russian case endings after a name (ХАМАСа, Хезболлы, ИГИЛом).
+CYRILLIC_SUFFIXES = frozenset({"а", "у", "ом", "е", "ы", "ой", "ою", "ам", "ами", "ах", "ов"})
+
+# English plural / demonym s ("Houthis", "Talibans").
+LATIN_SUFFIXES = frozenset({"s"})
+
+# Context that corroborates a weak name or a bare date: attack, terror, armed-group words.
+# Matched as word prefixes on normalised text (so "terror" covers "terrorists").
+CONTEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "attack", "terror", "militant", "fighter", "jihad", "caliphate", "bomb", "suicide", "massacre",
+        "claimed responsibility", "martyr", "mujahid", "insurgen", "hostage", "kidnap", "rocket", "brigade",
+        "beheading", "execution", "extremis", "gunmen", "armed group", "designated", "proscribed", "emir",
+        "jihadi", "islamist", "militia", "commander", "abu bakr", "baghdadi", "raqqa", "mosul", "khorasan", "isis k",
+        "shooting", "stabbing", "killed", "slaughter", "invasion", "kafir", "kuffar", "apostate", "murtad",
+    ),
+    "ar": (
+        "هجوم", "عمليه", "ارهاب", "مجاهد", "شهيد", "شهداء", "استشهاد", "قصف", "صاروخ", "صواريخ", "كتائب",
+        "مقاتل", "خلافه", "جهاد", "تفجير", "غزوه", "قائد", "امير", "ذبح", "مجزره", "رهائن", "اسري", "انغماسي",
+        "مرتد", "كفار", "طاغوت", "ولايه", "الدوله الاسلاميه", "مسلح", "اغتيال", "سلاح",
+    ),
+    "fa": (
+        "حمله", "تروريست", "ترور", "شهيد", "مجاهد", "عمليات", "جهاد", "گروهك", "انفجار", "موشك", "فرمانده",
+        "كشتار", "گروگان", "انتحاري", "مسلح", "خلافت", "تكفيري",
+    ),
+    "ur": ("حمله", "دهشت", "جهاد", "شهيد", "مجاهد", "تنظيم", "دهماكه", "خودكش"),
+    "fr": ("attentat", "attaque", "terror", "djihad", "jihad", "combattant", "militant", "otage", "kamikaze", "islamist"),
+    "de": ("anschlag", "angriff", "terror", "dschihad", "kampfer", "miliz", "geisel", "islamist", "attentat"),
+    "es": ("atentado", "ataque", "terror", "yihad", "combatiente", "rehen", "milicia", "islamista"),
+    "tr": ("saldiri", "teror", "cihat", "militan", "orgut", "sehit", "rehine", "bomba"),
+    "he": ("פיגוע", "טרור", "מחבל", "ארגון", "חטופ", "טבח", "רקטות"),
+    "ru": ("теракт", "террор", "боевик", "группиров", "атак", "джихад", "заложник", "взрыв", "халифат"),
+}
+
+# Words next to a short acronym ("IS", "HTS") that make it the group: within two words.
+ACRONYM_NEIGHBOURS = (
+    "fighter", "militant", "group", "claimed", "claim", "jihadist", "terror", "attack", "province", "khorasan",
+    "k", "affiliate", "cell", "supporter", "propaganda", "leader", "emir", "stronghold", "territory", "bomber",
+    "gunmen", "member", "recruit", "caliphate", "held", "controlled", "-held", "wilayat",
+)
+
+# Words right before a short acronym that make it the group ("fighters of IS", "claimed by IS").
+ACRONYM_BEFORE = frozenset({"by", "against", "join", "joined", "joining", "pro", "anti", "of", "with", "from", "defeat", "defeated", "fighting"})
+
+# Single common words that are also names of designated groups (in any script): a weak alias in this set
+# counts only when the same entity (or a related one) is named strongly in the same text; context words
+# are not enough, since e.g. Hebrew חמס means "violence" and co-occurs with attack words.
+HOMONYMS = frozenset(
+    {
+        "base", "the base", "state", "the state", "party", "army", "front", "movement", "resistance",
+        "the resistance", "ansar", "jund", "jamaat", "hezb", "hizb", "foundation", "the foundation", "flood",
+        "the flood", "emirate", "the emirate", "sepah",
+        "חמס", "حزب", "دوله", "مقاومه", "قاعده", "سپاه", "جبهه", "انصار", "جند", "طوفان",
+    }
+)
+
+# Common given names and name particles: a person's alias made only of these is weak
+# ("Ali Hassan", "Mohammed Ali"): it names thousands of people.
+COMMON_GIVEN_NAMES = frozenset(
+    {
+        "mohammad", "mohammed", "muhammad", "muhammed", "mohamed", "mohamad", "ahmad", "ahmed", "ali", "hassan",
+        "hasan", "hussein", "husain", "hussain", "husayn", "abdullah", "abdallah", "abd", "abdul", "omar", "umar",
+        "khalid", "khaled", "ibrahim", "ismail", "yusuf", "youssef", "mustafa", "mahmoud", "mahmud", "said", "saeed",
+        "abu", "bin", "ibn", "al", "el", "abdel", "abdal", "salem", "salim", "saleh", "salih", "karim", "kareem",
+        "jamal", "nasser", "nasir", "hamid", "hamed", "majid", "walid", "yasser", "yasir", "zaid", "zayd", "anwar",
+        "john", "james", "david", "michael", "robert", "maria", "mohammadi", "reza", "mehdi", "mahdi", "hosseini",
+        "amir", "akbar", "jafar", "jaafar", "musa", "moussa", "isa", "issa", "adam", "nur", "noor", "din", "ud",
+        "محمد", "علي", "احمد", "حسن", "حسين", "عبد", "الله", "عبدالله", "ابو", "بن", "ابن", "عمر", "خالد", "ابراهيم",
+    }
+)

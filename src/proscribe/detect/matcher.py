@@ -1,0 +1,542 @@
+"""Mentions of registry entities in text: every name, alias, spelling variant and event date in one automaton pass.
+
+`Matcher.from_entities(entities)` normalises every name of every entity (and
+generated spelling variants, see `variants.py`, and event date expressions,
+see `events.py`) into one Aho-Corasick automaton (pyahocorasick). `find(text)`
+normalises the text once (`proscribe.text.normalize`), runs the automaton
+once, and keeps the hits that sit on word boundaries of their script:
+
+- Latin: a non-letter on each side, or a camel-case joint (#StandWithHamas),
+  or an apostrophe after the name (Hamas's, Hamas'ın), or a plural s.
+- Arabic script: Arabic proclitics before the name (و ف ب ل ك ال لل and their
+  combinations: وحماس, بحزب الله, للقسام, والقاعدة), Persian and Arabic suffixes
+  after it (حماس‌ها, حماسی, داعشی‌ها, الحوثيون).
+- Hebrew: the joined prefixes ו ה ב ל מ ש כ; Cyrillic: case endings.
+- Inside a hashtag or handle a long name (>= 5 letters) may touch the tag's edge
+  (#standwithhamas).
+
+Weak names (`Name.weak`, names of <= 3 letters, one-word person names, names
+made only of common given names, homonyms) count only with corroborating
+context, which the Mention reports in `corroboration`; see `_corroborate`.
+Offsets are always offsets of the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import ahocorasick
+
+from proscribe.detect import lexicon
+from proscribe.detect.events import date_patterns
+from proscribe.detect.variants import arabic_variants, latin_variants
+from proscribe.model import Entity, EntityKind, Mention, Name, NameKind, RelationKind
+from proscribe.text.normalize import NormalizedText, normalize, normalize_name
+from proscribe.text.tokens import EMOJI_SIGNALS, hashtag_spans, mention_spans, url_spans
+
+_WORD_RE = re.compile(r"\w+")
+_VIA_PRIORITY = {"epithet": 0, "slogan": 1, "name": 2, "hashtag": 3, "date": 4}
+_APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u02bb`\u00b4")
+# In-scope list ids by default (REGISTRY_YAML.md): used only when entities carry no in_scope flag at all.
+_VIA_OF_KIND = {NameKind.SLOGAN: "slogan", NameKind.HASHTAG: "hashtag", NameKind.EPITHET: "epithet"}
+
+
+def _script(s: str) -> str:
+    """L(atin), A(rabic), H(ebrew), C(yrillic), D(igits) or O(ther), by the first letter or digit."""
+    for ch in s:
+        if ch.isalpha():
+            o = ord(ch)
+            if o < 0x0250 or 0x1E00 <= o < 0x1F00:
+                return "L"
+            if 0x0600 <= o < 0x0780 or 0xFB50 <= o < 0xFF00:
+                return "A"
+            if 0x0590 <= o < 0x0600:
+                return "H"
+            if 0x0400 <= o < 0x0530:
+                return "C"
+            return "O"
+        if ch.isdigit():
+            return "D"
+    return "O"
+
+
+@dataclass(frozen=True, slots=True)
+class _Alias:
+    """One way an entity can be written, as stored in the automaton."""
+
+    entity: int  # index into Matcher._entities
+    alias: str  # the registry name it comes from
+    via: str  # name | hashtag | slogan | epithet | date
+    weak: bool
+    homonym: bool  # a common word: only the same entity named strongly corroborates it
+    case_exact: bool  # an upper-case acronym: strong only when written in upper case
+    lil: bool  # an Arabic name without its article: only after لل
+    short: bool  # <= 3 letters: needs a group word right next to it
+    event_year: int | None = None  # dates: the event's year, which corroborates when written beside
+
+
+@dataclass(frozen=True, slots=True)
+class _EntityInfo:
+    id: str
+    name: str
+    kind: EntityKind
+    in_scope: bool
+    lists: tuple[str, ...]
+    related: frozenset[int]
+    perpetrators: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class _Hit:
+    start: int  # normalised offsets
+    end: int
+    key: str
+    aliases: tuple[_Alias, ...]
+    how: str | None = None  # how the boundary was satisfied when not plainly
+    handle: bool = False
+
+
+def _person_alias_weak(norm: str) -> bool:
+    tokens = norm.split()
+    if len(tokens) < 2:
+        return True
+    return all(t in lexicon.COMMON_GIVEN_NAMES for t in tokens)
+
+
+def _cluster(entities: Sequence[Entity]) -> list[list[Entity]]:
+    """Entities that share an xref (the curated Hamas and OFAC's HAMAS) are one entity for matching."""
+    parent = list(range(len(entities)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    seen: dict[str, int] = {}
+    for i, e in enumerate(entities):
+        for key in (e.id, *e.xrefs):
+            key = key.lower()
+            if key in seen:
+                a, b = find(i), find(seen[key])
+                if a != b:
+                    parent[a] = b
+            else:
+                seen[key] = i
+    groups: dict[int, list[Entity]] = defaultdict(list)
+    for i, e in enumerate(entities):
+        groups[find(i)].append(e)
+    return list(groups.values())
+
+
+def _representative(group: list[Entity]) -> Entity:
+    # The curated entity (with tiers, or the one whose xrefs point at the others) speaks for the group.
+    return max(group, key=lambda e: (bool(e.tiers), len(e.xrefs), -len(e.id)))
+
+
+class Matcher:
+    """Finds mentions of registry entities in posts and account fields (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._entities: list[_EntityInfo] = []
+        self._automaton = ahocorasick.Automaton()
+        self._short_re: re.Pattern[str] | None = None
+        self._short: dict[str, tuple[_Alias, ...]] = {}
+        self._context_re: re.Pattern[str] = re.compile(r"(?!x)x")
+        self.patterns = 0
+        self.names = 0
+
+    # -- building -----------------------------------------------------------------
+
+    @classmethod
+    def from_entities(cls, entities: Iterable[Entity], *, variants: bool = True) -> "Matcher":
+        """One automaton over every name (and generated variant) of every entity."""
+        self = cls()
+        ents = list(entities)
+        groups = _cluster(ents)
+        index_of: dict[str, int] = {}
+        reps: list[tuple[Entity, list[Entity]]] = []
+        for group in groups:
+            rep = _representative(group)
+            idx = len(reps)
+            reps.append((rep, group))
+            for e in group:
+                index_of[e.id] = idx
+        related: dict[int, set[int]] = defaultdict(set)
+        perpetrators: dict[int, list[int]] = defaultdict(list)
+        for idx, (_, group) in enumerate(reps):
+            for e in group:
+                for rel in e.relations:
+                    j = index_of.get(rel.target)
+                    if j is None or j == idx:
+                        continue
+                    related[idx].add(j)
+                    related[j].add(idx)
+                    if rel.kind is RelationKind.PERPETRATED_BY:
+                        perpetrators[idx].append(j)
+                    elif rel.kind is RelationKind.PERPETRATOR_OF:
+                        perpetrators[j].append(idx)
+        for idx, (rep, group) in enumerate(reps):
+            lists = tuple(sorted({d.list for e in group for d in e.designations if d.active}))
+            self._entities.append(
+                _EntityInfo(
+                    id=rep.id,
+                    name=rep.name,
+                    kind=rep.kind,
+                    in_scope=any(e.in_scope for e in group),
+                    lists=lists,
+                    related=frozenset(related[idx]),
+                    perpetrators=tuple(dict.fromkeys(perpetrators[idx])),
+                )
+            )
+
+        table: dict[str, dict[tuple[int, str], _Alias]] = defaultdict(dict)
+        short: dict[str, dict[tuple[int, str], _Alias]] = defaultdict(dict)
+
+        def add(key: str, alias: _Alias, into: dict[str, dict[tuple[int, str], _Alias]]) -> None:
+            slot = into[key]
+            old = slot.get((alias.entity, alias.via))
+            # Several names of one entity can share a key: keep the strongest reading.
+            if old is None or (old.weak, old.case_exact, old.lil) > (alias.weak, alias.case_exact, alias.lil):
+                slot[(alias.entity, alias.via)] = alias
+
+        for idx, (rep, group) in enumerate(reps):
+            info = self._entities[idx]
+            generate = variants and (info.in_scope or rep.kind is EntityKind.EVENT or bool(rep.tiers))
+            seen_names: set[tuple[str, NameKind, bool]] = set()
+            for e in group:
+                names = list(e.names)
+                if not any(n.text == e.name for n in names):
+                    names.insert(0, Name(e.name, NameKind.PRIMARY))
+                for name in names:
+                    sig = (name.text, name.kind, name.weak)
+                    if sig in seen_names:
+                        continue
+                    seen_names.add(sig)
+                    self.names += 1
+                    self._add_name(idx, rep, name.text, name.kind, name.weak, generate, add, table, short)
+            if rep.kind is EntityKind.EVENT and rep.date is not None:
+                for key in date_patterns(rep.date):
+                    add(key, _Alias(idx, key, "date", True, False, False, False, False, rep.date.year), table)
+
+        for key, slot in table.items():
+            self._automaton.add_word(key, (len(key), tuple(slot.values())))
+        self.patterns = len(table) + len(short)
+        if len(table):
+            self._automaton.make_automaton()
+        if short:
+            self._short = {k: tuple(v.values()) for k, v in short.items()}
+            alternation = "|".join(re.escape(k) for k in sorted(short, key=len, reverse=True))
+            self._short_re = re.compile(rf"(?<![^\W_])(?:{alternation})(?![^\W_])")
+        words = sorted({normalize_name(w) for ws in lexicon.CONTEXT_KEYWORDS.values() for w in ws}, key=len, reverse=True)
+        clitic = "|".join(sorted(lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS, key=len, reverse=True))
+        self._context_re = re.compile(rf"(?<!\w)(?:{clitic})?(?:{'|'.join(re.escape(w) for w in words)})")
+        return self
+
+    def _add_name(self, idx, rep, text, kind, weak, generate, add, table, short) -> None:  # type: ignore[no-untyped-def]
+        norm = normalize_name(text)
+        if not norm:
+            return
+        via = _VIA_OF_KIND.get(kind, "name")
+        letters = sum(ch.isalpha() for ch in norm)
+        script = _script(norm)
+        if len(norm.replace(" ", "")) < (2 if script == "L" else 3):
+            return
+        if rep.kind is EntityKind.PERSON and kind in (NameKind.PRIMARY, NameKind.ALIAS) and _person_alias_weak(norm):
+            weak = True
+        homonym = norm in lexicon.HOMONYMS or (script == "H" and weak)
+        if homonym:
+            weak = True
+        raw = text.lstrip("#@").strip()
+        if letters <= 3 and script != "D":
+            if script != "L" or not raw:
+                if script in ("A", "H") and letters == 3:
+                    add(norm, _Alias(idx, text, via, True, homonym, False, False, True), table)
+                return
+            # Short Latin acronyms ("IS", "HTS"): matched case-sensitively on the original text.
+            add(raw, _Alias(idx, text, via, True, homonym, True, False, True), short)
+            return
+        alpha = [ch for ch in raw if ch.isalpha()]
+        case_exact = script == "L" and bool(alpha) and len(alpha) <= 5 and all(ch.isupper() for ch in alpha)
+        base = _Alias(idx, text, via, weak, homonym, case_exact, False, False)
+        add(norm, base, table)
+        if not generate:
+            if script == "L" and " " in norm and len(norm.replace(" ", "")) >= 8:
+                add(norm.replace(" ", ""), base, table)
+            return
+        if script == "L":
+            for v in latin_variants(norm):
+                if v != norm:
+                    v_homonym = homonym or v in lexicon.HOMONYMS
+                    add(v, _Alias(idx, text, via, weak or v_homonym, v_homonym, case_exact, False, False), table)
+        elif script == "A":
+            for v, lil in arabic_variants(norm).items():
+                if v != norm:
+                    add(v, _Alias(idx, text, via, weak, homonym, False, lil, False), table)
+
+    # -- finding --------------------------------------------------------------------
+
+    def find(self, text: str, field: str = "text", *, include_weak: bool = False) -> list[Mention]:
+        """The mentions in `text` (offsets into `text`), in order of appearance.
+
+        Weak names and bare dates are returned only when corroborated (the Mention
+        says by what), unless `include_weak` is set: then uncorroborated ones come
+        too, with `weak=True` and `corroboration=None`.
+        """
+        if not text:
+            return []
+        nt = normalize(text)
+        hits = self._hits(nt, field)
+        if not hits:
+            return []
+        return self._mentions(nt, hits, field, include_weak)
+
+    def find_many(self, texts: Iterable[str], field: str = "text") -> list[list[Mention]]:
+        """`find` over many texts."""
+        find = self.find
+        return [find(t, field) for t in texts]
+
+    def _hits(self, nt: NormalizedText, field: str) -> list[_Hit]:
+        t = nt.text
+        n = len(t)
+        orig = nt.original
+        hits: list[_Hit] = []
+        tags: list[tuple[int, int]] | None = None
+        for end, (klen, aliases) in self._automaton.iter(t):
+            s = end - klen + 1
+            e = end + 1
+            script = _script(t[s:e])
+            how: str | None = None
+            # -- left edge
+            if s == 0 or not t[s - 1].isalnum():
+                if aliases[0].lil and all(a.lil for a in aliases):
+                    continue
+            else:
+                w = s - 1
+                while w > 0 and t[w - 1].isalnum():
+                    w -= 1
+                prefix = t[w:s]
+                if script == "A":
+                    if any(a.lil for a in aliases):
+                        if prefix not in lexicon.LIL:
+                            continue
+                    elif prefix not in lexicon.ARABIC_PROCLITICS:
+                        continue
+                    how = f"proclitic {prefix}"
+                elif script == "H" and prefix in lexicon.HEBREW_PROCLITICS:
+                    how = f"prefix {prefix}"
+                else:
+                    os_ = nt.original_index(s)
+                    if script == "L" and 0 < os_ < len(orig) and orig[os_].isupper() and orig[os_ - 1].islower():
+                        how = "camel case"
+                    else:
+                        if tags is None:
+                            tags = _tag_spans(orig, field)
+                        if not (klen >= 5 and _at_tag_edge(nt, s, e, tags, left=True)):
+                            continue
+                        how = "inside hashtag"
+            # -- right edge
+            if e < n and t[e].isalnum():
+                w = e
+                while w < n and t[w].isalnum():
+                    w += 1
+                suffix = t[e:w]
+                if script == "A" and suffix in lexicon.ARABIC_SUFFIXES:
+                    how = how or f"suffix {suffix}"
+                elif script == "C" and suffix in lexicon.CYRILLIC_SUFFIXES and klen >= 4:
+                    how = how or f"suffix {suffix}"
+                elif script == "L" and suffix in lexicon.LATIN_SUFFIXES and klen >= 4:
+                    how = how or "plural"
+                else:
+                    oe = nt.span(s, e)[1]
+                    if script == "L" and oe < len(orig) and orig[oe] in _APOSTROPHES:
+                        how = how or "apostrophe suffix"
+                    elif script == "L" and 0 < oe < len(orig) and orig[oe].isupper() and orig[oe - 1].islower():
+                        how = how or "camel case"
+                    else:
+                        if tags is None:
+                            tags = _tag_spans(orig, field)
+                        if not (klen >= 5 and _at_tag_edge(nt, s, e, tags, left=False)):
+                            continue
+                        how = how or "inside hashtag"
+            hits.append(_Hit(s, e, t[s:e], aliases, how))
+        if self._short_re is not None and any(ch.isupper() for ch in orig):
+            for m in self._short_re.finditer(orig):
+                # Short acronyms are matched on the original (their case matters): map into normalised space.
+                hits.append(_Hit(-1, -1, m.group(), self._short[m.group()], f"{m.start()}:{m.end()}"))
+        return hits
+
+    def _mentions(self, nt: NormalizedText, hits: list[_Hit], field: str, include_weak: bool) -> list[Mention]:
+        orig = nt.original
+        spans: list[tuple[int, int, _Hit]] = []
+        for h in hits:
+            if h.start < 0:
+                a, b = (int(x) for x in h.how.split(":"))  # type: ignore[union-attr]
+                h.how = None
+                spans.append((a, b, h))
+            else:
+                a, b = nt.span(h.start, h.end)
+                spans.append((a, b, h))
+        urls = url_spans(orig)
+        handles = mention_spans(orig) if field == "text" else []
+        # Longest first; a hit inside a longer one is part of that name ("al-Qassam" in "Izz al-Din al-Qassam Brigades").
+        spans.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+        kept: list[tuple[int, int, _Hit]] = []
+        max_end = -1
+        for a, b, h in spans:
+            if urls and any(u0 <= a and b <= u1 for u0, u1 in urls):
+                continue
+            if b <= max_end and kept and any(k0 <= a and b <= k1 and (k1 - k0) > (b - a) for k0, k1, _ in kept):
+                continue
+            if handles and any(h0 <= a and b <= h1 for h0, h1 in handles):
+                h.handle = True
+            kept.append((a, b, h))
+            max_end = max(max_end, b)
+
+        strong_entities: dict[int, str] = {}
+        pending: list[tuple[int, int, _Hit, _Alias, bool]] = []
+        out: list[tuple[int, int, _Hit, _Alias, bool, str | None]] = []
+        slogans: list[str] = []
+        for a, b, h in kept:
+            written = orig[a:b]
+            best: dict[int, _Alias] = {}
+            for al in h.aliases:
+                old = best.get(al.entity)
+                if old is None or (old.weak, _VIA_PRIORITY.get(old.via, 5)) > (al.weak, _VIA_PRIORITY.get(al.via, 5)):
+                    best[al.entity] = al
+            for al in best.values():
+                weak = al.weak
+                if al.case_exact and not al.short and not written.isupper():
+                    weak = True
+                if al.via == "date":
+                    pending.append((a, b, h, al, True))
+                elif weak:
+                    pending.append((a, b, h, al, True))
+                else:
+                    strong_entities.setdefault(al.entity, written)
+                    if al.via in ("slogan", "hashtag"):
+                        slogans.append(written)
+                    out.append((a, b, h, al, False, None))
+        for a, b, h, al, weak in pending:
+            why = self._corroborate(nt, a, b, h, al, strong_entities, slogans)
+            if why is not None or include_weak:
+                if al.via == "date" and why is not None:
+                    out.append((a, b, h, al, False, why))
+                else:
+                    out.append((a, b, h, al, True, why))
+                if why is not None and al.via != "date":
+                    strong_entities.setdefault(al.entity, orig[a:b])
+
+        mentions: list[Mention] = []
+        for a, b, h, al, weak, why in sorted(out, key=lambda x: (x[0], x[1])):
+            info = self._entities[al.entity]
+            via = al.via
+            if h.handle and via == "name":
+                via = "handle"
+            elif via in ("name", "hashtag"):
+                via = "hashtag" if orig[:a].endswith("#") or h.how == "inside hashtag" else "name"
+            mentions.append(
+                Mention(
+                    entity_id=info.id,
+                    entity_name=info.name,
+                    entity_kind=info.kind,
+                    alias=al.alias,
+                    matched=orig[a:b],
+                    start=a,
+                    end=b,
+                    field=field,
+                    weak=weak,
+                    corroboration=why,
+                    via=via,
+                    in_scope=info.in_scope,
+                    lists=info.lists,
+                )
+            )
+            if al.via == "epithet" and info.kind is EntityKind.EVENT:
+                # "the heroes of the Flood" names the event's perpetrators without naming them.
+                for j in info.perpetrators:
+                    p = self._entities[j]
+                    mentions.append(
+                        Mention(p.id, p.name, p.kind, al.alias, orig[a:b], a, b, field, weak, f"epithet of {info.name}", "perpetrator", p.in_scope, p.lists)
+                    )
+        return mentions
+
+    def _corroborate(
+        self,
+        nt: NormalizedText,
+        a: int,
+        b: int,
+        h: _Hit,
+        al: _Alias,
+        strong: dict[int, str],
+        slogans: list[str],
+    ) -> str | None:
+        """The context that lets a weak name or a bare date count, or None.
+
+        Homonyms: only the same (or a related) entity named strongly. Short acronyms:
+        a group word within two words, or the entity named. Other weak names and dates:
+        the entity or a related one named, a context keyword (attack, terror, …), a signal
+        emoji, a slogan or hashtag of a designated entity; dates also by the event's year beside them.
+        """
+        info = self._entities[al.entity]
+        if al.entity in strong:
+            return f"also named: {strong[al.entity]}"
+        for j in info.related:
+            if j in strong:
+                return f"related entity named: {strong[j]}"
+        if al.homonym:
+            return None
+        orig = nt.original
+        if al.short:
+            cased = [ch for ch in orig if ch.isalpha() and ch.isascii()]
+            if sum(ch.isupper() for ch in cased) * 2 > len(cased):
+                return None  # shouting: upper case says nothing about an acronym
+            after = _WORD_RE.findall(orig[b : b + 40].lower())[:1]
+            before = _WORD_RE.findall(orig[max(0, a - 40) : a].lower())[-1:]
+            for word in after:
+                for n in lexicon.ACRONYM_NEIGHBOURS:
+                    if word == n or (len(n) >= 4 and word.startswith(n)):
+                        return f"followed by {word!r}"
+            for word in before:
+                if word in lexicon.ACRONYM_BEFORE:
+                    return f"after {word!r}"
+            return None
+        if al.via == "date" and (h.how == "inside hashtag" or orig[:a].endswith("#")):
+            return "written as a hashtag"
+        if al.via == "date" and al.event_year is not None:
+            tail = orig[b : b + 12]
+            if str(al.event_year) in tail or (al.event_year % 100 and f"'{al.event_year % 100:02d}" in tail):
+                return f"year {al.event_year}"
+        m = self._context_re.search(nt.text)
+        if m:
+            return f"context word {m.group()!r}"
+        for ch in orig:
+            if ch in EMOJI_SIGNALS:
+                return f"emoji {ch} ({EMOJI_SIGNALS[ch]})"
+        if slogans:
+            return f"slogan or hashtag: {slogans[0]}"
+        return None
+
+    @property
+    def entity_count(self) -> int:
+        return len(self._entities)
+
+
+def _tag_spans(orig: str, field: str) -> list[tuple[int, int]]:
+    if field == "handle":
+        return [(-1, len(orig))]
+    return hashtag_spans(orig) + mention_spans(orig)
+
+
+def _at_tag_edge(nt: NormalizedText, s: int, e: int, tags: list[tuple[int, int]], left: bool) -> bool:
+    """A hit inside a hashtag or handle touching the tag's start or end (#standwithhamas)."""
+    if not tags:
+        return False
+    a, b = nt.span(s, e)
+    for t0, t1 in tags:
+        if t0 <= a - 1 and b <= t1:
+            return a == t0 + 1 or b == t1
+    return False
