@@ -1,0 +1,299 @@
+"""Account state derived from the event log by pure functions (strikes, expiry, standing, reversals).
+
+Nothing here is stored: the log of `ModerationEvent`s is the one truth, and the
+same events, profile and clock always give the same state. A reversal event
+(payload `{"post_id": ...}` or `{"event_id": ...}`) voids the decision it names
+and everything that followed from it: its strike, its account action and the
+linked accounts' actions. Strike-based account actions are re-checked against
+the strikes that remain, so removing a strike also lifts an action it no
+longer justifies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, Sequence
+
+from proscribe.model import AccountAction, EventKind, ModerationEvent
+from proscribe.policy.history import SEVERITY, AccountHistory, LinkedAccount, Standing
+from proscribe.policy.profile import Profile
+
+
+@dataclass(frozen=True)
+class Strike:
+    account_id: str
+    post_id: str | None
+    at: datetime
+    category: str
+    doi: bool
+    expires: datetime | None
+    reversed: bool = False
+
+    def active(self, now: datetime) -> bool:
+        return not self.reversed and self.at <= now and (self.expires is None or self.expires > now)
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """An account action from the log, and whether it still stands."""
+
+    account_id: str
+    action: AccountAction
+    at: datetime
+    until: datetime | None
+    basis: str
+    post_id: str | None
+    source: str | None  # for an action that reached a linked account: the account it came from
+    stands: bool
+    void_reason: str | None = None
+    event_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """Everything the ledger knows about one account under one profile, as of `now`."""
+
+    account_id: str
+    profile: str
+    now: datetime
+    standing: Standing
+    strikes: tuple[Strike, ...]  # every strike, expired and reversed ones flagged
+    active_strikes: int
+    doi_strikes: int
+    actions: tuple[ActionRecord, ...]
+    events: tuple[ModerationEvent, ...]  # this account's events up to `now`, in order
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "account": self.account_id,
+            "profile": self.profile,
+            "as_of": _iso(self.now),
+            "action": str(self.standing.action),
+            "until": _iso(self.standing.until),
+            "since": _iso(self.standing.since),
+            "basis": self.standing.basis,
+            "strikes": self.active_strikes,
+            "doi_strikes": self.doi_strikes,
+            "strike_log": [
+                {
+                    "post_id": s.post_id,
+                    "at": _iso(s.at),
+                    "category": s.category,
+                    "doi": s.doi,
+                    "expires": _iso(s.expires),
+                    "status": "reversed" if s.reversed else "active" if s.active(self.now) else "expired",
+                }
+                for s in self.strikes
+            ],
+            "actions": [
+                {
+                    "action": str(a.action),
+                    "at": _iso(a.at),
+                    "until": _iso(a.until),
+                    "basis": a.basis,
+                    "post_id": a.post_id,
+                    "source": a.source,
+                    "stands": a.stands,
+                    "void_reason": a.void_reason,
+                }
+                for a in self.actions
+            ],
+            "history": [
+                {"id": e.id, "kind": str(e.kind), "at": _iso(e.at), "post_id": e.post_id, "actor": e.actor, "payload": e.payload}
+                for e in self.events
+            ],
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def _parse(value: object) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def ordered(events: Iterable[ModerationEvent]) -> list[ModerationEvent]:
+    """Events in log order: by time, then by id (insertion order) for ties."""
+    indexed = list(enumerate(events))
+    indexed.sort(key=lambda pair: (pair[1].at, pair[1].id if pair[1].id is not None else 1 << 62, pair[0]))
+    return [e for _, e in indexed]
+
+
+@dataclass(frozen=True)
+class _Reversals:
+    posts: frozenset[str]
+    event_ids: frozenset[int]
+
+    def covers(self, event: ModerationEvent) -> bool:
+        return (event.post_id is not None and event.post_id in self.posts) or (
+            event.id is not None and event.id in self.event_ids
+        )
+
+
+def reversals(events: Iterable[ModerationEvent], profile: str, now: datetime) -> _Reversals:
+    """Which decisions and events have been overturned by `now`."""
+    posts: set[str] = set()
+    ids: set[int] = set()
+    for e in events:
+        if e.kind is not EventKind.REVERSAL or e.profile != profile or e.at > now:
+            continue
+        target_event = e.payload.get("event_id")
+        if target_event is not None:
+            ids.add(int(target_event))
+        else:
+            target = e.payload.get("post_id", e.post_id)
+            if target:
+                posts.add(str(target))
+    return _Reversals(frozenset(posts), frozenset(ids))
+
+
+def strikes(events: Sequence[ModerationEvent], account_id: str, profile: Profile, now: datetime) -> tuple[Strike, ...]:
+    """Every strike on the account recorded by `now`, with its expiry and whether it was reversed."""
+    rev = reversals(events, profile.name, now)
+    out = []
+    for e in ordered(events):
+        if e.kind is not EventKind.STRIKE or e.account_id != account_id or e.profile != profile.name or e.at > now:
+            continue
+        expires = _parse(e.payload.get("expires"))
+        if expires is None and "expires" not in e.payload and profile.strikes.expire_after_days is not None:
+            expires = e.at + timedelta(days=profile.strikes.expire_after_days)
+        out.append(
+            Strike(
+                account_id,
+                e.post_id,
+                e.at,
+                str(e.payload.get("category", "")),
+                bool(e.payload.get("doi", True)),
+                expires,
+                rev.covers(e),
+            )
+        )
+    return tuple(out)
+
+
+def active_count(all_strikes: Iterable[Strike], at: datetime) -> int:
+    return sum(1 for s in all_strikes if s.active(at))
+
+
+def doi_count(all_strikes: Iterable[Strike], at: datetime, window_days: int) -> int:
+    start = at - timedelta(days=window_days)
+    return sum(1 for s in all_strikes if s.doi and not s.reversed and start < s.at <= at)
+
+
+def actions(events: Sequence[ModerationEvent], account_id: str, profile: Profile, now: datetime) -> tuple[ActionRecord, ...]:
+    """Account actions on the account recorded by `now`, each re-checked against the log."""
+    return _actions(events, account_id, profile, now, depth=0)
+
+
+def _actions(events: Sequence[ModerationEvent], account_id: str, profile: Profile, now: datetime, depth: int) -> tuple[ActionRecord, ...]:
+    rev = reversals(events, profile.name, now)
+    own_strikes = strikes(events, account_id, profile, now)
+    source_cache: dict[str, tuple[ActionRecord, ...]] = {}
+    out = []
+    for e in ordered(events):
+        if e.account_id != account_id or e.profile != profile.name or e.at > now:
+            continue
+        if e.kind not in (EventKind.ACCOUNT_ACTION, EventKind.LINKED_ACCOUNT_ACTION):
+            continue
+        payload = e.payload
+        action = AccountAction(payload.get("action", "none"))
+        basis = str(payload.get("basis", "manual"))
+        source = payload.get("source")
+        stands, why = True, None
+        if rev.covers(e):
+            stands, why = False, "the decision behind it was reversed"
+        elif basis == "ladder" and payload.get("strike_number"):
+            if active_count(own_strikes, e.at) < int(payload["strike_number"]):
+                stands, why = False, "a strike it counted was reversed"
+        elif basis == "doi_threshold" and payload.get("threshold"):
+            if doi_count(own_strikes, e.at, profile.doi.window_days) < int(payload["threshold"]):
+                stands, why = False, "a DOI strike it counted was reversed"
+        elif e.kind is EventKind.LINKED_ACCOUNT_ACTION and source and depth < 2:
+            # It stands as long as the action on the account it came from stands.
+            if source not in source_cache:
+                source_cache[source] = _actions(events, str(source), profile, now, depth + 1)
+            origin = [a for a in source_cache[source] if a.post_id == e.post_id and a.source is None]
+            if origin and not any(a.stands for a in origin):
+                stands, why = False, f"the action on {source} it followed no longer stands"
+        out.append(
+            ActionRecord(account_id, action, e.at, _parse(payload.get("until")), basis, e.post_id, source, stands, why, e.id)
+        )
+    return tuple(out)
+
+
+def standing(records: Sequence[ActionRecord], now: datetime) -> Standing:
+    """The strongest account action in force at `now`.
+
+    A restore (action `none`) lifts everything before it. A ladder `restrict`
+    with no duration is a one-off feature limit, not a standing restriction.
+    """
+    best: ActionRecord | None = None
+    for record in records:
+        if not record.stands or record.at > now:
+            continue
+        if record.action is AccountAction.NONE:
+            best = None  # a restore
+            continue
+        if record.action is AccountAction.WARN:
+            continue
+        if record.until is not None and record.until <= now:
+            continue
+        if record.until is None and record.action is AccountAction.RESTRICT and record.basis == "ladder":
+            continue
+        if best is None or _stronger(record, best):
+            best = record
+    if best is None:
+        return Standing()
+    return Standing(best.action, best.until, best.at, best.basis, best.post_id)
+
+
+def _stronger(a: ActionRecord, b: ActionRecord) -> bool:
+    if SEVERITY[a.action] != SEVERITY[b.action]:
+        return SEVERITY[a.action] > SEVERITY[b.action]
+    if a.until is None or b.until is None:
+        return a.until is None and b.until is not None
+    return a.until > b.until
+
+
+def account_state(events: Sequence[ModerationEvent], account_id: str, profile: Profile, now: datetime) -> AccountState:
+    """The account's state under `profile` as of `now`, derived from the events.
+
+    `events` may hold other accounts' events too (linked accounts' actions are
+    checked against the account they came from).
+    """
+    all_strikes = strikes(events, account_id, profile, now)
+    records = actions(events, account_id, profile, now)
+    own = tuple(e for e in ordered(events) if e.account_id == account_id and e.profile == profile.name and e.at <= now)
+    return AccountState(
+        account_id=account_id,
+        profile=profile.name,
+        now=now,
+        standing=standing(records, now),
+        strikes=all_strikes,
+        active_strikes=active_count(all_strikes, now),
+        doi_strikes=doi_count(all_strikes, now, profile.doi.window_days),
+        actions=records,
+        events=own,
+    )
+
+
+def history(
+    events: Sequence[ModerationEvent],
+    account_id: str,
+    linked: Sequence[tuple[str, str]],
+    profile: Profile,
+    now: datetime,
+) -> AccountHistory:
+    """What the policy needs about the account as of `now`; `linked` is (account id, via) pairs."""
+    state = account_state(events, account_id, profile, now)
+    decisions = sum(1 for e in state.events if e.kind is EventKind.DECISION)
+    others = tuple(
+        LinkedAccount(other, standing(actions(events, other, profile, now), now), via) for other, via in linked
+    )
+    return AccountHistory(account_id, state.active_strikes, state.doi_strikes, state.standing, others, decisions)

@@ -1,0 +1,367 @@
+"""The one place that wires the parts: read posts, assess (detect, classify), decide, record."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from proscribe.model import Account, AccountScreening, Assessment, Decision, Mention, Post
+
+# --- reading posts ------------------------------------------------------------
+
+_AUTHOR_STRINGS = ("handle", "display_name", "bio", "country", "role", "operator")
+_POST_STRINGS = ("platform", "lang")
+
+
+@dataclass(frozen=True)
+class InputPost:
+    """A good input line: its position, the post, and the JSON object as given."""
+
+    index: int  # position among the good lines (output order)
+    line: int  # 1-based line number in the input
+    post: Post
+    original: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: int
+    reason: str
+
+
+class BadPost(ValueError):
+    pass
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 timestamp ("Z" allowed) as an aware UTC datetime; naive means UTC."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _string(obj: dict[str, Any], key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadPost(f"{where}{key} must be a string, not {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
+
+
+def post_from_json(obj: Any, line: int | None = None) -> Post:
+    """A Post from one decoded input object; raises BadPost saying what is wrong."""
+    if not isinstance(obj, dict):
+        raise BadPost(f"a post must be a JSON object, not {_kind(obj)}")
+    for key in ("id", "text", "author"):
+        if key not in obj:
+            raise BadPost(f"required field {key} is missing")
+    if not isinstance(obj["id"], str):
+        raise BadPost(f"id must be a string, not {_kind(obj['id'])}")
+    if not obj["id"].strip():
+        raise BadPost("id must not be empty")
+    if not isinstance(obj["text"], str):
+        raise BadPost(f"text must be a string, not {_kind(obj['text'])}")
+    author = obj["author"]
+    if not isinstance(author, dict):
+        raise BadPost(f"author must be an object, not {_kind(author)}")
+    if "id" not in author:
+        raise BadPost("required field author.id is missing")
+    if not isinstance(author["id"], str):
+        raise BadPost(f"author.id must be a string, not {_kind(author['id'])}")
+    if not author["id"].strip():
+        raise BadPost("author.id must not be empty")
+    followers = author.get("followers")
+    if followers is not None:
+        if isinstance(followers, bool) or not isinstance(followers, (int, float)) or (
+            isinstance(followers, float) and (not math.isfinite(followers) or not followers.is_integer())
+        ):
+            raise BadPost(f"author.followers must be a whole number, not {_kind(followers)}")
+        if followers < 0:
+            raise BadPost("author.followers must not be negative")
+        followers = int(followers)
+    strings = {key: _string(author, key, "author.") for key in _AUTHOR_STRINGS}
+    account = Account(
+        id=author["id"],
+        followers=followers,
+        extra={k: v for k, v in author.items() if k not in ("id", "followers", *_AUTHOR_STRINGS)},
+        **strings,  # type: ignore[arg-type]
+    )
+    created = obj.get("created_at")
+    created_at = None
+    if created is not None:
+        if not isinstance(created, str):
+            raise BadPost(f"created_at must be an ISO 8601 string, not {_kind(created)}")
+        try:
+            created_at = parse_time(created)
+        except ValueError:
+            raise BadPost(f"created_at is not an ISO 8601 timestamp: {created[:40]!r}") from None
+    post_strings = {key: _string(obj, key, "") for key in _POST_STRINGS}
+    return Post(
+        id=obj["id"],
+        text=obj["text"],
+        author=account,
+        created_at=created_at,
+        extra={k: v for k, v in obj.items() if k not in ("id", "text", "author", "created_at", *_POST_STRINGS)},
+        line=line,
+        **post_strings,  # type: ignore[arg-type]
+    )
+
+
+def read_posts(lines: Iterable[bytes | str]) -> Iterator[InputPost | Rejected]:
+    """Parse JSON Lines: every good line as an InputPost, every bad one as Rejected (blank lines skipped)."""
+    index = 0
+    for number, raw in enumerate(lines, start=1):
+        if isinstance(raw, bytes):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Rejected(number, f"not UTF-8 text (byte {exc.start})")
+                continue
+        else:
+            text = raw
+        if number == 1:
+            text = text.lstrip("\ufeff")
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield Rejected(number, f"not JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except RecursionError:
+            yield Rejected(number, "not JSON: nested too deeply")
+            continue
+        try:
+            post = post_from_json(obj, number)
+        except BadPost as exc:
+            yield Rejected(number, str(exc))
+            continue
+        yield InputPost(index, number, post, obj)
+        index += 1
+
+
+def decision_line(decision: Decision) -> str:
+    """A decision as its output line (the same bytes whether new or re-emitted from the store)."""
+    return json.dumps(decision.to_json(), ensure_ascii=False)
+
+
+# --- the parts ------------------------------------------------------------------
+
+
+class MissingPart(RuntimeError):
+    """A part the pipeline needs is not installed or failed to load; the message says which."""
+
+
+def _need(module: str, what: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingPart(f"{what} ({module}) is not available: {exc}") from exc
+
+
+@dataclass
+class Parts:
+    """The registry, matcher and classifier a scan uses."""
+
+    registry_version: str
+    entities: Sequence[Any]
+    matcher: Any
+    classifier: Any
+    screen: Callable[..., AccountScreening] | None = None
+    officials: Any = None
+
+    @property
+    def model_version(self) -> str:
+        name = getattr(self.classifier, "name", "")
+        version = getattr(self.classifier, "version", "")
+        return f"{name}@{version}" if version else str(name)
+
+    def tiers(self, source: str) -> dict[str, int]:
+        """Entity id -> tier for one profile's tier column (entities without one are left out)."""
+        out: dict[str, int] = {}
+        for entity in self.entities:
+            tier = (getattr(entity, "tiers", None) or {}).get(source)
+            if tier is not None:
+                out[entity.id] = int(tier)
+        return out
+
+
+def load_parts(db_url: str | None, model: str | None = None) -> Parts:
+    """Load the registry (as stored, or the starter registry), the matcher and the classifier."""
+    service = _need("proscribe.registry.service", "the registry")
+    matcher_mod = _need("proscribe.detect.matcher", "the detector")
+    classify = _need("proscribe.classify", "the classifier")
+    try:
+        screening_mod = _need("proscribe.detect.screening", "account screening")
+        screen = screening_mod.screen
+    except MissingPart:
+        screen = None
+    snapshot = service.current(db_url)
+    matcher = matcher_mod.Matcher.from_entities(snapshot.entities)
+    if not hasattr(classify, "load"):
+        raise MissingPart("the classifier (proscribe.classify.load) is not available")
+    classifier = classify.load(model or "default")
+    return Parts(str(snapshot.version), snapshot.entities, matcher, classifier, screen)
+
+
+def assess(posts: Sequence[Post], parts: Parts) -> list[tuple[Assessment, AccountScreening | None]]:
+    """Detect mentions, screen the authors and classify a batch of posts."""
+    mentions: list[list[Mention]] = [list(parts.matcher.find(p.text, "text")) for p in posts]
+    assessments = parts.classifier.assess(list(posts), mentions)
+    screenings: dict[str, AccountScreening | None] = {}
+    out = []
+    for post, assessment in zip(posts, assessments, strict=True):
+        if post.author.id not in screenings:
+            screenings[post.author.id] = (
+                parts.screen(post.author, parts.matcher, officials=parts.officials) if parts.screen else None
+            )
+        if not assessment.model:
+            assessment = replace(assessment, model=parts.model_version)
+        out.append((assessment, screenings[post.author.id]))
+    return out
+
+
+# --- deciding and recording -----------------------------------------------------
+
+
+@dataclass
+class ScanResult:
+    lines: list[str]  # output lines in input order
+    decided: int = 0  # decided in this run
+    reused: int = 0  # already stored, re-emitted
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+class Scanner:
+    """Decides posts under one profile on one database: each decision one transaction."""
+
+    def __init__(self, profile: Any, db_url: str | None, parts: Parts | None = None, now: datetime | None = None):
+        from proscribe.store import db
+
+        self.profile = profile
+        self.url = db.resolve_url(db_url)
+        self.parts = parts
+        self.now = now
+        self.started = datetime.now(UTC)
+        db.engine(self.url)  # open and migrate once, before any decision
+        self._tiers: dict[str, int] | None = None
+
+    def clock(self, post: Post) -> datetime:
+        """The moment the post is decided as of: --now, else its created_at, else the scan's start."""
+        return self.now or post.created_at or self.started
+
+    def tiers(self) -> dict[str, int]:
+        if self._tiers is None:
+            self._tiers = self.parts.tiers(self.profile.tier_source) if self.parts else {}
+        return self._tiers
+
+    def ingest(self, items: Sequence[InputPost]) -> None:
+        from proscribe.store import db
+        from proscribe.store import ledger as store
+
+        for start in range(0, len(items), 1000):
+            with db.session(self.url) as s:
+                store.ingest(s, [(i.post, i.original) for i in items[start : start + 1000]], self.started)
+
+    def stored(self, post_ids: Iterable[str]) -> dict[str, str]:
+        from proscribe.store import db
+        from proscribe.store import ledger as store
+
+        with db.session(self.url) as s:
+            return store.stored_decisions(s, post_ids, self.profile.name)
+
+    def decide_one(self, post: Post, assessment: Assessment, screening: AccountScreening | None) -> tuple[str, bool]:
+        """Decide and record one post in one transaction; (output line, decided now?)."""
+        from proscribe.ledger import state
+        from proscribe.policy.decide import decide
+        from proscribe.store import db
+        from proscribe.store import ledger as store
+
+        now = self.clock(post)
+        author = post.author.id
+        try:
+            with db.session(self.url) as s:
+                store.lock_account(s, author)
+                existing = store.stored_decision(s, post.id, self.profile.name)
+                if existing is not None:
+                    return existing, False
+                linked = store.linked_accounts(s, author)
+                events = store.events_for(s, [author, *(other for other, _ in linked)], self.profile.name)
+                history = state.history(events, author, linked, self.profile, now)
+                outcome = decide(
+                    assessment,
+                    post,
+                    history,
+                    screening,
+                    self.profile,
+                    now,
+                    tiers=self.tiers(),
+                    registry_version=self.parts.registry_version if self.parts else "",
+                )
+                line = decision_line(outcome.decision)
+                store.record(s, outcome, line)
+                return line, True
+        except store.IntegrityError:
+            # Another process decided this post between our check and our write: use its decision.
+            with db.session(self.url) as s:
+                existing = store.stored_decision(s, post.id, self.profile.name)
+            if existing is None:
+                raise
+            return existing, False
+
+    def scan(
+        self,
+        items: Sequence[InputPost],
+        advance: Callable[[int], None] = lambda n: None,
+        batch_size: int = 64,
+        assessed: dict[str, tuple[Assessment, AccountScreening | None]] | None = None,
+    ) -> ScanResult:
+        """Decide every post (in created_at order, ties in input order); lines come back in input order.
+
+        `assessed` gives assessments by post id (then no classifier is needed).
+        """
+        self.ingest(items)
+        lines: list[str | None] = [None] * len(items)
+        result = ScanResult([])
+        stored = self.stored(i.post.id for i in items)
+        pending: list[InputPost] = []
+        for item in items:
+            if item.post.id in stored:
+                lines[item.index] = stored[item.post.id]
+                result.reused += 1
+                advance(1)
+            else:
+                pending.append(item)
+        pending.sort(key=lambda i: (i.post.created_at or self.started, i.index))
+        for start in range(0, len(pending), batch_size):
+            batch = pending[start : start + batch_size]
+            if assessed is not None:
+                pairs = [assessed[i.post.id] for i in batch]
+            else:
+                if self.parts is None:
+                    raise MissingPart("no classifier loaded and no assessments given")
+                pairs = assess([i.post for i in batch], self.parts)
+            for item, (assessment, screening) in zip(batch, pairs, strict=True):
+                line, new = self.decide_one(item.post, assessment, screening)
+                lines[item.index] = line
+                if new:
+                    result.decided += 1
+                else:
+                    result.reused += 1
+                advance(1)
+        result.lines = [line for line in lines if line is not None]
+        return result
