@@ -9,7 +9,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from scipy import sparse
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "corpus" / "labelled" / "ar.jsonl"
@@ -160,15 +162,21 @@ def test_no_exact_duplicates(records: list[dict[str, Any]]) -> None:
 
 def test_few_near_duplicates(records: list[dict[str, Any]]) -> None:
     # Posts sharing most of their character 5-grams are one template with a slot changed.
-    shingled = [(r["id"], _shingles(r["text"])) for r in records]
-    close = []
-    for i, (id_a, a) in enumerate(shingled):
-        for id_b, b in shingled[i + 1 :]:
-            small, large = sorted((len(a), len(b)))
-            if small < 0.6 * large:
-                continue  # Jaccard cannot reach the bar
-            if len(a & b) / len(a | b) >= 0.6:
-                close.append((id_a, id_b))
+    # Jaccard over all pairs at once: a sparse 0/1 post-by-shingle matrix times its transpose
+    # counts the shared shingles of every pair.
+    vocabulary: dict[str, int] = {}
+    rows, cols = [], []
+    for row, record in enumerate(records):
+        for shingle in _shingles(record["text"]):
+            rows.append(row)
+            cols.append(vocabulary.setdefault(shingle, len(vocabulary)))
+    matrix = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(records), len(vocabulary))
+    )
+    shared = sparse.triu(matrix @ matrix.T, k=1).tocoo()
+    sizes = np.asarray(matrix.sum(axis=1)).ravel()
+    jaccard = shared.data / (sizes[shared.row] + sizes[shared.col] - shared.data)
+    close = [(records[a]["id"], records[b]["id"]) for a, b, j in zip(shared.row, shared.col, jaccard) if j >= 0.5]
     assert len(close) <= 0.01 * len(records), f"near-duplicate pairs: {close[:20]}"
 
 
