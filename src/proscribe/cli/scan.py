@@ -67,6 +67,7 @@ def scan(
     """
     from proscribe.pipeline import InputPost, MissingPart, Rejected, Scanner, load_parts, parse_time, read_posts
     from proscribe.policy.profile import load
+    from proscribe.policy.un import UnDataMissing
     from proscribe.policy.yamlfile import FileError
     from proscribe.store.db import DatabaseError
 
@@ -103,7 +104,7 @@ def scan(
             scanner.parts = load_parts(scanner.url, model)
         with progress(f"deciding under {policy.name}", total=len(items)) as advance:
             result = scanner.scan(items, advance, batch_size=batch_size)
-    except MissingPart as exc:
+    except (MissingPart, UnDataMissing) as exc:
         raise fail(str(exc)) from None
     except DatabaseError as exc:
         raise fail(str(exc)) from None

@@ -1,0 +1,161 @@
+"""Account state derived from the event log: strikes, expiry, standing, linked accounts, reversals."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from proscribe.ledger import state
+from proscribe.model import (
+    Account,
+    AccountAction,
+    Assessment,
+    Category,
+    EntityKind,
+    EventKind,
+    Mention,
+    ModerationEvent,
+    Post,
+)
+from proscribe.policy import decide, load
+
+META = load("meta")
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+HAMAS = Mention("hamas", "Hamas", EntityKind.ORGANIZATION, "Hamas", "Hamas", 0, 5, lists=("us-ofac-sdgt",))
+
+
+class Ledger:
+    """An in-memory log: decide each post with the history derived from what is logged so far."""
+
+    def __init__(self, profile=META):  # type: ignore[no-untyped-def]
+        self.profile = profile
+        self.events: list[ModerationEvent] = []
+        self.links: dict[str, list[tuple[str, str]]] = {}
+
+    def post(self, post_id: str, author: str, at: datetime, category: Category = Category.GLORIFICATION):  # type: ignore[no-untyped-def]
+        p = Post(post_id, "text", Account(author), at)
+        a = Assessment(post_id, category, None, 0.95, (HAMAS,) if category is not Category.THREAT else ())
+        linked = self.links.get(author, [])
+        history = state.history(self.events, author, linked, self.profile, at)
+        outcome = decide(a, p, history, None, self.profile, at)
+        for e in outcome.events:
+            self.events.append(replace(e, id=len(self.events) + 1))
+        return outcome.decision
+
+    def reverse(self, post_id: str, author: str, at: datetime) -> None:
+        self.events.append(
+            ModerationEvent(EventKind.REVERSAL, author, at, self.profile.name, post_id, {"post_id": post_id}, "reviewer", len(self.events) + 1)
+        )
+
+    def state(self, account: str, at: datetime) -> state.AccountState:
+        return state.account_state(self.events, account, self.profile, at)
+
+
+def test_strikes_accumulate_and_expire_after_a_year() -> None:
+    ledger = Ledger()
+    for i in range(3):
+        ledger.post(f"p{i}", "a1", T0 + timedelta(days=i))
+    assert ledger.state("a1", T0 + timedelta(days=10)).active_strikes == 3
+    # A year after the first strike, it no longer counts; the others still do.
+    later = ledger.state("a1", T0 + timedelta(days=365, hours=1))
+    assert later.active_strikes == 2
+    assert [s.active(later.now) for s in later.strikes] == [False, True, True]
+    assert ledger.state("a1", T0 + timedelta(days=400)).active_strikes == 0
+
+
+def test_ladder_restriction_ends_when_its_days_are_over() -> None:
+    ledger = Ledger()
+    for i in range(7):
+        d = ledger.post(f"p{i}", "a1", T0 + timedelta(hours=i), Category.THREAT)
+    assert d.account.action is AccountAction.RESTRICT and d.account.strikes == 7
+    assert ledger.state("a1", T0 + timedelta(hours=7)).standing.action is AccountAction.RESTRICT
+    assert ledger.state("a1", T0 + timedelta(days=2)).standing.action is AccountAction.NONE
+
+
+def test_fifth_doi_strike_disables_account_and_linked_accounts() -> None:
+    ledger = Ledger()
+    ledger.links = {"fa": [("en", "operator office")], "en": [("fa", "operator office")]}
+    decisions = [ledger.post(f"p{i}", "fa", T0 + timedelta(days=i)) for i in range(5)]
+    assert [d.account.action for d in decisions] == [AccountAction.WARN] + [AccountAction.RESTRICT] * 3 + [AccountAction.DISABLE]
+    assert [(x.id, x.action) for x in decisions[-1].linked_accounts] == [("en", AccountAction.DISABLE)]
+    assert ledger.state("fa", T0 + timedelta(days=6)).standing.action is AccountAction.DISABLE
+    assert ledger.state("en", T0 + timedelta(days=6)).standing.action is AccountAction.DISABLE
+    # The linked account's own next post shows it disabled, with no strike of its own.
+    d = ledger.post("en1", "en", T0 + timedelta(days=7), Category.NONE)
+    assert d.account.action is AccountAction.DISABLE and d.account.strikes == 0
+
+
+def test_reversal_removes_the_strike_and_lifts_what_it_justified() -> None:
+    ledger = Ledger()
+    ledger.links = {"fa": [("en", "operator office")]}
+    for i in range(5):
+        ledger.post(f"p{i}", "fa", T0 + timedelta(days=i))
+    # Overturning an earlier strike leaves four: the disable (and its reach to `en`) no longer stands.
+    ledger.reverse("p1", "fa", T0 + timedelta(days=10))
+    after = ledger.state("fa", T0 + timedelta(days=11))
+    assert after.active_strikes == 4
+    assert after.standing.action is AccountAction.NONE
+    assert [s.reversed for s in after.strikes] == [False, True, False, False, False]
+    assert ledger.state("en", T0 + timedelta(days=11)).standing.action is AccountAction.NONE
+    # Before the reversal, the state as of then is unchanged: the log is replayable.
+    assert ledger.state("fa", T0 + timedelta(days=9)).standing.action is AccountAction.DISABLE
+
+
+def test_reversing_the_disabling_decision_itself() -> None:
+    ledger = Ledger()
+    for i in range(5):
+        ledger.post(f"p{i}", "fa", T0 + timedelta(days=i))
+    ledger.reverse("p4", "fa", T0 + timedelta(days=10))
+    after = ledger.state("fa", T0 + timedelta(days=11))
+    assert after.active_strikes == 4 and after.standing.action is AccountAction.NONE
+    void = [a for a in after.actions if not a.stands]
+    assert void and void[-1].void_reason == "the decision behind it was reversed"
+    # The next violation is the fifth DOI strike again, and disables again.
+    d = ledger.post("p5", "fa", T0 + timedelta(days=12))
+    assert d.account.action is AccountAction.DISABLE and d.account.strikes == 5
+
+
+def test_a_restore_lifts_a_manual_suspension() -> None:
+    events = [
+        ModerationEvent(EventKind.ACCOUNT_ACTION, "a1", T0, "meta", None, {"action": "suspend", "basis": "manual"}, "admin", 1),
+    ]
+    assert state.account_state(events, "a1", META, T0 + timedelta(days=1)).standing.action is AccountAction.SUSPEND
+    events.append(ModerationEvent(EventKind.ACCOUNT_ACTION, "a1", T0 + timedelta(days=2), "meta", None, {"action": "none", "basis": "restore"}, "admin", 2))
+    assert state.account_state(events, "a1", META, T0 + timedelta(days=3)).standing.action is AccountAction.NONE
+
+
+def test_profiles_keep_separate_ledgers() -> None:
+    meta = Ledger(META)
+    for i in range(3):
+        meta.post(f"p{i}", "a1", T0 + timedelta(days=i))
+    assert state.account_state(meta.events, "a1", load("x"), T0 + timedelta(days=5)).active_strikes == 0
+
+
+def test_state_as_json_lists_strikes_with_expiry() -> None:
+    ledger = Ledger()
+    ledger.post("p0", "a1", T0)
+    out = ledger.state("a1", T0 + timedelta(days=1)).to_json()
+    assert out["strikes"] == 1
+    assert out["strike_log"][0]["expires"] == "2024-12-31T00:00:00Z"
+    assert out["strike_log"][0]["status"] == "active"
+    assert [h["kind"] for h in out["history"]] == ["decision", "strike", "account_action"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=900), min_size=1, max_size=12), st.integers(min_value=0, max_value=1000))
+def test_active_strikes_are_exactly_those_of_the_last_year(days: list[int], at: int) -> None:
+    events = [
+        ModerationEvent(EventKind.STRIKE, "a1", T0 + timedelta(days=d), "meta", f"p{i}", {"category": "support", "doi": True}, id=i + 1)
+        for i, d in enumerate(days)
+    ]
+    now = T0 + timedelta(days=at)
+    expected = sum(1 for d in days if at - 365 < d <= at)
+    assert state.account_state(events, "a1", META, now).active_strikes == expected
+    # Reversing every post leaves nothing.
+    reversed_all = events + [
+        ModerationEvent(EventKind.REVERSAL, "a1", T0, "meta", f"p{i}", {"post_id": f"p{i}"}, id=100 + i) for i in range(len(days))
+    ]
+    assert state.account_state(reversed_all, "a1", META, now).active_strikes == 0
