@@ -1,0 +1,169 @@
+"""The pipeline: reading posts, deciding in created_at order with the ledger, idempotency, concurrency."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from proscribe.model import Assessment, Category, Context, EntityKind, Mention
+from proscribe.pipeline import InputPost, Rejected, Scanner, read_posts
+from proscribe.policy import load
+from proscribe.store import db
+from proscribe.store import ledger as store
+
+HAMAS = Mention("hamas", "Hamas", EntityKind.ORGANIZATION, "Hamas", "Hamas", 0, 5, lists=("us-ofac-sdgt",))
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def line(post_id: str, author: str, at: datetime | None, **author_fields) -> str:  # type: ignore[no-untyped-def]
+    obj = {"id": post_id, "text": f"post {post_id}", "author": {"id": author, **author_fields}, "x-extra": [1]}
+    if at is not None:
+        obj["created_at"] = at.isoformat().replace("+00:00", "Z")
+    return json.dumps(obj)
+
+
+def parse(lines: list[str]) -> tuple[list[InputPost], list[Rejected]]:
+    good, bad = [], []
+    for entry in read_posts(lines):
+        (bad if isinstance(entry, Rejected) else good).append(entry)
+    return good, bad  # type: ignore[return-value]
+
+
+def verdicts(items: list[InputPost], category: Category = Category.GLORIFICATION) -> dict:  # type: ignore[type-arg]
+    return {i.post.id: (Assessment(i.post.id, category, None, 0.95, (HAMAS,), model="given@1"), None) for i in items}
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "a post must be a JSON object, not a list"),
+        ('{"text": "", "author": {"id": "a"}}', "required field id is missing"),
+        ('{"id": 5, "text": "", "author": {"id": "a"}}', "id must be a string, not a number"),
+        ('{"id": "p", "author": {"id": "a"}}', "required field text is missing"),
+        ('{"id": "p", "text": null, "author": {"id": "a"}}', "text must be a string, not null"),
+        ('{"id": "p", "text": ""}', "required field author is missing"),
+        ('{"id": "p", "text": "", "author": {}}', "required field author.id is missing"),
+        ('{"id": "p", "text": "", "author": {"id": ["a"]}}', "author.id must be a string, not a list"),
+        ('{"id": "p", "text": "", "author": {"id": "a", "followers": "many"}}', "author.followers must be a whole number"),
+        ('{"id": "p", "text": "", "author": {"id": "a", "followers": true}}', "author.followers must be a whole number"),
+        ('{"id": "p", "text": "", "author": {"id": "a"}, "created_at": "yesterday"}', "created_at is not an ISO 8601 timestamp"),
+        ('{"id": "p", "text": "", "author": {"id": "a"}, "created_at": 1700000000}', "created_at must be an ISO 8601 string"),
+        ('{"id": "p", "text": "", "author": {"id": "a", "role": 3}}', "author.role must be a string"),
+        ("[" * 100000, "not JSON"),
+    ],
+)
+def test_bad_lines_are_rejected_with_a_reason(text: str, reason: str) -> None:
+    good, bad = parse(['{"id": "ok", "text": "", "author": {"id": "a"}}', text])
+    assert len(good) == 1
+    assert bad[0].line == 2 and reason in bad[0].reason
+
+
+def test_good_lines_keep_unknown_fields_and_parse_times() -> None:
+    good, bad = parse(["\ufeff" + line("p1", "a1", T0, followers=10, role="ruler", team="x"), "", "  "])
+    assert not bad
+    post = good[0].post
+    assert post.created_at == T0 and post.extra == {"x-extra": [1]}
+    assert post.author.role == "ruler" and post.author.extra == {"team": "x"}
+    assert good[0].original["x-extra"] == [1]
+    naive, _ = parse(['{"id": "p", "text": "", "author": {"id": "a"}, "created_at": "2024-01-01T00:00:00"}'])
+    assert naive[0].post.created_at == T0
+
+
+def test_bytes_that_are_not_utf8_are_rejected() -> None:
+    _, bad = parse([b'{"id": "p", "text": "\xff", "author": {"id": "a"}}'])  # type: ignore[list-item]
+    assert "not UTF-8" in bad[0].reason
+
+
+def test_strikes_accumulate_in_created_at_order_output_in_input_order(db_url: str) -> None:
+    # Input order is not time order: the decisions must be made oldest first.
+    items, _ = parse([line(f"p{n}", "a1", T0 + timedelta(days=n)) for n in (4, 2, 0, 3, 1)])
+    result = Scanner(load("meta"), db_url).scan(items, assessed=verdicts(items))
+    decisions = [json.loads(x) for x in result.lines]
+    assert [d["post_id"] for d in decisions] == ["p4", "p2", "p0", "p3", "p1"]
+    assert [d["account"]["strikes"] for d in decisions] == [5, 3, 1, 4, 2]
+    assert decisions[0]["account"]["action"] == "disable"
+    assert result.decided == 5
+
+
+def test_ties_are_decided_in_input_order(db_url: str) -> None:
+    items, _ = parse([line(f"p{n}", "a1", T0) for n in range(3)])
+    decisions = [json.loads(x) for x in Scanner(load("meta"), db_url).scan(items, assessed=verdicts(items)).lines]
+    assert [d["account"]["strikes"] for d in decisions] == [1, 2, 3]
+
+
+def test_scanning_again_decides_nothing_twice(db_url: str) -> None:
+    items, _ = parse([line(f"p{n}", f"a{n % 2}", T0 + timedelta(hours=n)) for n in range(6)])
+    first = Scanner(load("meta"), db_url).scan(items, assessed=verdicts(items))
+    # The second run would decide differently if it decided at all (other verdicts): it must re-emit.
+    second = Scanner(load("meta"), db_url).scan(items, assessed=verdicts(items, Category.NONE))
+    assert second.lines == first.lines and second.decided == 0 and second.reused == 6
+    with db.session(db_url) as s:
+        assert store.count_decisions(s, "meta") == 6
+        assert sum(1 for e in store.all_events(s) if e.kind == "strike") == 6
+
+
+def test_the_same_post_under_another_profile_is_another_decision(db_url: str) -> None:
+    items, _ = parse([line("p1", "a1", T0)])
+    Scanner(load("meta"), db_url).scan(items, assessed=verdicts(items))
+    out = Scanner(load("x"), db_url).scan(items, assessed=verdicts(items))
+    assert out.decided == 1 and json.loads(out.lines[0])["profile"] == "x"
+
+
+def test_now_overrides_the_replay_clock(db_url: str) -> None:
+    items, _ = parse([line("old", "a1", T0)])
+    out = Scanner(load("meta"), db_url, now=T0 + timedelta(days=200)).scan(items, assessed=verdicts(items))
+    d = json.loads(out.lines[0])
+    assert d["action"] == "remove" and d["account"]["strikes"] == 0
+    assert any("older than 90 days" in r for r in d["reasons"])
+
+
+def test_operator_links_accounts_that_post_later(db_url: str) -> None:
+    # The English account's first post comes after the Persian account is disabled: it is linked anyway.
+    lines = [line(f"fa{n}", "fa", T0 + timedelta(days=n), operator="office") for n in range(5)]
+    lines.append(line("en0", "en", T0 + timedelta(days=9), operator="office"))
+    items, _ = parse(lines)
+    assessed = verdicts(items)
+    assessed["en0"] = (Assessment("en0", Category.NONE, Context.NEWS, 0.9), None)
+    decisions = [json.loads(x) for x in Scanner(load("meta"), db_url).scan(items, assessed=assessed).lines]
+    assert decisions[4]["linked_accounts"] == [{"id": "en", "action": "disable"}]
+    assert decisions[5]["account"]["action"] == "disable" and decisions[5]["action"] == "allow"
+
+
+def test_posts_and_accounts_are_kept(db_url: str) -> None:
+    items, _ = parse([line("p1", "a1", T0, followers=10), line("p2", "a1", T0 + timedelta(days=1), followers=20)])
+    Scanner(load("meta"), db_url).scan(items, assessed=verdicts(items))
+    with db.session(db_url) as s:
+        assert store.post(s, "p1")["x-extra"] == [1]  # type: ignore[index]
+        assert store.account(s, "a1")["attributes"]["followers"] == 20  # type: ignore[index]
+
+
+def _scan_in_process(url: str, lines: list[str], queue: "multiprocessing.Queue[list[str]]") -> None:
+    items, _ = parse(lines)
+    queue.put(Scanner(load("meta"), url).scan(items, assessed=verdicts(items)).lines)
+
+
+def test_two_processes_scanning_at_once_decide_each_post_once(db_url: str) -> None:
+    lines = [line(f"p{n}", f"a{n % 3}", T0 + timedelta(minutes=n)) for n in range(40)]
+    db.engine(db_url)  # migrate first, as a real deployment does
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    workers = [ctx.Process(target=_scan_in_process, args=(db_url, lines, queue)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    outputs = [queue.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    assert outputs[0] == outputs[1]
+    with db.session(db_url) as s:
+        assert store.count_decisions(s, "meta") == 40
+        events = store.all_events(s)
+    assert sum(1 for e in events if e.kind == "decision") == 40
+    # Strikes were counted once per post: each author's strike numbers are 1..n with no gaps.
+    for author in ("a0", "a1", "a2"):
+        numbers = [e.payload["number"] for e in events if e.kind == "strike" and e.account_id == author]
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
