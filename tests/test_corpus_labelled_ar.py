@@ -181,14 +181,17 @@ def test_few_near_duplicates(records: list[dict[str, Any]]) -> None:
 
 
 def test_text_is_mostly_arabic_script(records: list[dict[str, Any]]) -> None:
-    latin_posts = 0
-    for record in records:
-        arabic = len(ARABIC_LETTER.findall(record["text"]))
-        latin = len(LATIN_LETTER.findall(record["text"]))
-        if latin > arabic:
-            latin_posts += 1
+    latin = [
+        r for r in records
+        if len(LATIN_LETTER.findall(r["text"])) > len(ARABIC_LETTER.findall(r["text"]))
+    ]
     # A few Arabizi (Latin-script Arabic) posts belong; the rest are in Arabic script.
-    assert 0 < latin_posts <= 0.05 * len(records), f"{latin_posts} posts are mostly Latin script"
+    assert 0 < len(latin) <= 0.05 * len(records), f"{len(latin)} posts are mostly Latin script"
+    # Arabizi must not become a shortcut for "violation": it appears on both sides.
+    violating = sum(1 for r in latin if r["category"] in VIOLATIONS)
+    assert 0 < violating < len(latin), f"{violating} of {len(latin)} Arabizi posts are violations"
+    for record in latin:
+        assert not ARABIC_LETTER.search(record["text"]), f"{_where(record)}: Arabic letters inside an Arabizi post"
 
 
 def test_hard_negatives_cover_the_traps(records: list[dict[str, Any]]) -> None:
