@@ -133,11 +133,11 @@ def load(path: Path) -> ImportResult:
         topics = list(dict.fromkeys(proxy.get("topics")))
         if not topics and kind is EntityKind.PERSON and any("pep" in d for d in datasets):
             topics = ["role.pep"]
-        positions = list(dict.fromkeys(proxy.get("position") + positions_of.get(proxy.id, [])))
+        positions = list(dict.fromkeys(proxy.get("position", quiet=True) + positions_of.get(proxy.id, [])))
         designations = sanctions_of.get(proxy.id) or [
             Designation(list="ftm-" + _slug(d), program=d, source_id=proxy.id) for d in datasets
         ]
-        country_values = proxy.get("country") + proxy.get("nationality") + proxy.get("jurisdiction")
+        country_values = proxy.get("country") + proxy.get("nationality", quiet=True) + proxy.get("jurisdiction")
         entities.append(
             Entity(
                 id=f"ftm-{proxy.id}",
@@ -147,7 +147,7 @@ def load(path: Path) -> ImportResult:
                 designations=tuple(dict.fromkeys(designations)),
                 countries=countries(country_values),
                 sources=tuple(f"FollowTheMoney dataset {d}, entity {proxy.id}" for d in datasets) or (f"FollowTheMoney entity {proxy.id}",),
-                notes="; ".join(proxy.get("notes") + proxy.get("description"))[:2000] or None,
+                notes="; ".join(proxy.get("notes") + proxy.get("description", quiet=True))[:2000] or None,
                 topics=tuple(topics),
                 positions=tuple(positions),
             )
