@@ -398,7 +398,15 @@ def decide(
             now,
             profile.name,
             post.id,
-            {"action": str(content), "category": str(category), "strike": strike, "decision": decision.to_json()},
+            {
+                "action": str(content),
+                "category": str(category),
+                "context": str(assessment.context) if assessment.context else None,
+                "score": round(score, 4),
+                "strike": strike,
+                "account_action": str(account_action),
+                "versions": versions,
+            },
         )
     ]
     if strike:

@@ -27,8 +27,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    or_,
+    bindparam,
+    literal,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -110,6 +112,24 @@ posts = Table(
     Column("created_at", DateTime(timezone=True), nullable=True),
     Column("original", Text, nullable=False),  # the input line's JSON object
     Column("first_seen", DateTime(timezone=True), nullable=False),
+)
+
+
+# Statements of the per-decision hot path, built once (bound parameters filled in per call).
+_LOCK = update(accounts).where(accounts.c.id == bindparam("account")).values(lock_seq=accounts.c.lock_seq + 1)
+_STORED = select(decisions.c.post_id, decisions.c.decision).where(
+    decisions.c.profile == bindparam("profile"), decisions.c.post_id.in_(bindparam("ids", expanding=True))
+)
+_OPERATOR = select(accounts.c.operator).where(accounts.c.id == bindparam("current")).scalar_subquery()
+_NEIGHBOURS = union_all(
+    select(accounts.c.id, accounts.c.operator).where(accounts.c.operator == _OPERATOR, accounts.c.id != bindparam("current")),
+    select(account_links.c.b, literal(None, String)).where(account_links.c.a == bindparam("current")),
+    select(account_links.c.a, literal(None, String)).where(account_links.c.b == bindparam("current")),
+)
+_EVENTS = (
+    select(moderation_events)
+    .where(moderation_events.c.profile == bindparam("profile"), moderation_events.c.account_id.in_(bindparam("ids", expanding=True)))
+    .order_by(moderation_events.c.at, moderation_events.c.id)
 )
 
 
@@ -207,7 +227,7 @@ def lock_account(session: Session, account_id: str) -> None:
     account's row; on SQLite it takes the database's write lock, so what the
     transaction reads next cannot change under it.
     """
-    result = session.execute(update(accounts).where(accounts.c.id == account_id).values(lock_seq=accounts.c.lock_seq + 1))
+    result = session.execute(_LOCK, {"account": account_id})
     if result.rowcount == 0:  # type: ignore[attr-defined]
         now = _now()
         session.execute(
@@ -222,9 +242,7 @@ def stored_decisions(session: Session, post_ids: Iterable[str], profile: str) ->
     found: dict[str, str] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        rows = session.execute(
-            select(decisions.c.post_id, decisions.c.decision).where(decisions.c.profile == profile, decisions.c.post_id.in_(chunk))
-        )
+        rows = session.execute(_STORED, {"profile": profile, "ids": chunk})
         found.update({post_id: line for post_id, line in rows})
     return found
 
@@ -243,18 +261,10 @@ def linked_accounts(session: Session, account_id: str, limit: int = 1000) -> lis
     queue = deque([account_id])
     while queue and len(seen) < limit:
         current = queue.popleft()
-        operator = session.execute(select(accounts.c.operator).where(accounts.c.id == current)).scalar()
-        found: list[tuple[str, str]] = []
-        if operator:
-            rows = session.execute(select(accounts.c.id).where(accounts.c.operator == operator, accounts.c.id != current))
-            found += [(r, f"operator {operator}") for (r,) in rows]
-        rows = session.execute(
-            select(account_links.c.a, account_links.c.b).where(or_(account_links.c.a == current, account_links.c.b == current))
-        )
-        found += [(b if a == current else a, "link") for a, b in rows]
-        for other, via in found:
+        # One round trip a node: same operator (as last seen), or a link either way.
+        for other, operator in session.execute(_NEIGHBOURS, {"current": current}):
             if other not in seen:
-                seen[other] = via
+                seen[other] = f"operator {operator}" if operator is not None else "link"
                 queue.append(other)
     return sorted((k, v) for k, v in seen.items() if k != account_id)
 
@@ -289,12 +299,7 @@ def events_for(session: Session, account_ids: Iterable[str], profile: str) -> li
     ids = sorted(set(account_ids))
     if not ids:
         return []
-    rows = session.execute(
-        select(moderation_events)
-        .where(moderation_events.c.profile == profile, moderation_events.c.account_id.in_(ids))
-        .order_by(moderation_events.c.at, moderation_events.c.id)
-    )
-    return [_event(r) for r in rows]
+    return [_event(r) for r in session.execute(_EVENTS, {"profile": profile, "ids": ids})]
 
 
 def all_events(session: Session, account_id: str | None = None) -> list[ModerationEvent]:
