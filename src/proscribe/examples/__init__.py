@@ -1,0 +1,1 @@
+"""Small fictional example inputs bundled with proscribe (used by `proscribe demo`)."""
