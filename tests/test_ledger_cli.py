@@ -1,0 +1,74 @@
+"""`proscribe accounts show|link` and `proscribe bench ledger` from the user's side."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from conftest import run_cli
+
+from proscribe.model import Assessment, Category, EntityKind, Mention
+from proscribe.pipeline import Scanner, read_posts
+from proscribe.policy import load
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+HAMAS = Mention("hamas", "Hamas", EntityKind.ORGANIZATION, "Hamas", "Hamas", 0, 5, lists=("us-ofac-sdgt",))
+
+
+def _scan(url: str, n: int) -> None:
+    lines = [
+        json.dumps({"id": f"p{i}", "text": "t", "created_at": (T0 + timedelta(days=i)).isoformat(), "author": {"id": "fa", "operator": "office", "followers": 5}})
+        for i in range(n)
+    ]
+    lines.append(json.dumps({"id": "e0", "text": "t", "created_at": T0.isoformat(), "author": {"id": "en", "operator": "office"}}))
+    items = list(read_posts(lines))
+    assessed = {i.post.id: (Assessment(i.post.id, Category.GLORIFICATION, None, 0.95, (HAMAS,)), None) for i in items}  # type: ignore[union-attr]
+    assessed["e0"] = (Assessment("e0", Category.NONE, None, 0.9), None)
+    Scanner(load("meta"), url).scan(items, assessed=assessed)  # type: ignore[arg-type]
+
+
+def test_show_derives_state_strikes_and_history(db_url: str) -> None:
+    _scan(db_url, 5)
+    result = run_cli("accounts", "show", "fa", "--db", db_url, "--json", "--now", "2024-02-01T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    (meta,) = out["profiles"]
+    assert meta["action"] == "disable" and meta["strikes"] == 5 and meta["doi_strikes"] == 5
+    assert meta["strike_log"][0]["expires"] == "2024-12-31T00:00:00Z"
+    assert out["linked_accounts"] == [{"id": "en", "via": "operator office"}]
+    assert out["attributes"]["followers"] == 5
+    # The linked account is disabled with it.
+    en = json.loads(run_cli("accounts", "show", "en", "--db", db_url, "--json", "--now", "2024-02-01T00:00:00Z").stdout)
+    assert en["profiles"][0]["action"] == "disable"
+    # A year and more later the strikes have expired, but the disable stays.
+    later = json.loads(run_cli("accounts", "show", "fa", "--db", db_url, "--json", "--now", "2025-06-01T00:00:00Z").stdout)
+    assert later["profiles"][0]["strikes"] == 0 and later["profiles"][0]["action"] == "disable"
+    text = run_cli("accounts", "show", "fa", "--db", db_url)
+    assert text.exit_code == 0 and "disable" in text.stdout
+
+
+def test_show_unknown_account(sqlite_url: str) -> None:
+    result = run_cli("accounts", "show", "nobody", "--db", sqlite_url)
+    assert result.exit_code == 1 and "no account 'nobody'" in result.stderr
+
+
+def test_link_then_show(sqlite_url: str) -> None:
+    _scan(sqlite_url, 1)
+    assert "linked fa and x1" in run_cli("accounts", "link", "fa", "x1", "--db", sqlite_url, "--note", "same office").stdout
+    assert "linked already" in run_cli("accounts", "link", "x1", "fa", "--db", sqlite_url).stdout
+    out = json.loads(run_cli("accounts", "show", "fa", "--db", sqlite_url, "--json").stdout)
+    assert {"id": "x1", "via": "link"} in out["linked_accounts"]
+    assert run_cli("accounts", "link", "fa", "fa", "--db", sqlite_url).exit_code == 1
+
+
+def test_bench_ledger_reports_both_databases_side_by_side() -> None:
+    result = run_cli("bench", "ledger", "--posts", "30", "--authors", "5", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    sqlite, postgres = report["runs"]
+    assert sqlite["database"] == "sqlite" and sqlite["decisions"] == 30 and sqlite["per_second"] > 0
+    assert postgres["database"] == "postgresql"
+    if postgres["skipped"]:
+        assert report["ratio_postgresql_to_sqlite"] is None
+    else:
+        assert postgres["decisions"] == 30 and report["ratio_postgresql_to_sqlite"] is not None

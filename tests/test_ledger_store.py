@@ -1,0 +1,68 @@
+"""The ledger's tables on SQLite and PostgreSQL: links, events, idempotency, attributes as last seen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from proscribe.model import Account, Assessment, Category, EventKind, ModerationEvent, Post
+from proscribe.policy import AccountHistory, decide, load
+from proscribe.store import db
+from proscribe.store import ledger as store
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _post(post_id: str, author: str, at: datetime, **fields) -> Post:  # type: ignore[no-untyped-def]
+    return Post(post_id, "text", Account(author, **fields), at)
+
+
+def test_links_by_operator_and_by_hand_are_transitive(db_url: str) -> None:
+    with db.session(db_url) as s:
+        store.ingest(s, [(_post("p1", "fa", T0, operator="office"), {}), (_post("p2", "en", T0, operator="office"), {}), (_post("p3", "x", T0), {})], T0)
+        assert store.link(s, "x", "en", note="same office on X")
+        assert not store.link(s, "en", "x")  # already linked, either order
+    with db.session(db_url) as s:
+        assert store.linked_accounts(s, "fa") == [("en", "operator office"), ("x", "link")]
+        assert store.linked_accounts(s, "x") == [("en", "link"), ("fa", "operator office")]
+    with pytest.raises(ValueError):
+        with db.session(db_url) as s:
+            store.link(s, "fa", "fa")
+
+
+def test_attributes_as_last_seen_by_post_time(db_url: str) -> None:
+    with db.session(db_url) as s:
+        store.ingest(s, [(_post("new", "a1", T0 + timedelta(days=5), followers=900), {})], T0)
+    with db.session(db_url) as s:  # an older post seen later does not overwrite newer attributes
+        store.ingest(s, [(_post("old", "a1", T0, followers=10, operator="o"), {"id": "old"})], T0)
+    with db.session(db_url) as s:
+        account = store.account(s, "a1")
+        assert account is not None and account["attributes"]["followers"] == 900
+        assert store.post(s, "old") == {"id": "old"}
+
+
+def test_events_round_trip_with_aware_times(db_url: str) -> None:
+    event = ModerationEvent(EventKind.ACCOUNT_ACTION, "a1", T0 + timedelta(hours=3), "meta", None, {"action": "suspend", "basis": "manual", "note": "ß"}, "admin@example.org")
+    with db.session(db_url) as s:
+        event_id = store.append_event(s, event)
+    with db.session(db_url) as s:
+        (stored,) = store.events_for(s, ["a1"], "meta")
+    assert stored.id == event_id and stored.at == event.at and stored.at.tzinfo is not None
+    assert stored.payload == event.payload and stored.actor == "admin@example.org"
+
+
+def test_a_post_is_decided_once_per_profile(db_url: str) -> None:
+    meta = load("meta")
+    post = _post("p1", "a1", T0)
+    outcome = decide(Assessment("p1", Category.NONE, None, 0.9), post, AccountHistory("a1"), None, meta, T0)
+    with db.session(db_url) as s:
+        store.record(s, outcome, '{"first": true}')
+    with pytest.raises(store.IntegrityError):
+        with db.session(db_url) as s:
+            store.record(s, outcome, '{"second": true}')
+    with db.session(db_url) as s:
+        assert store.stored_decision(s, "p1", "meta") == '{"first": true}'
+        assert store.stored_decision(s, "p1", "x") is None
+        # The failed second write left no events behind: one transaction.
+        assert [e.kind for e in store.events_for(s, ["a1"], "meta")] == [EventKind.DECISION]
