@@ -18,9 +18,14 @@ LIL = frozenset({"لل", "ولل", "فلل"})
 # adjectival/ezafe ی, Arabic nisba plurals ون/ين, feminine ية.
 ARABIC_SUFFIXES = frozenset(
     {
-        "ي", "ها", "هاي", "هايي", "ان", "يان", "ايي", "اي", "يون", "يين", "ين", "ون", "يه", "ات", "ه", "ش", "شان",
+        "ي", "ها", "هاي", "هايي", "ان", "يان", "ايي", "اي", "يون", "يين", "ين", "ون", "يه", "ات", "ش", "شان",
     }
 )
+
+# Arabic-script names that are also dictionary words (normalised): حماس is "enthusiasm" (بحماس "with
+# enthusiasm", الحماسة), حماسه is Persian "epic". Only the conjunctions و ف may precede them, and no suffix may follow.
+AMBIGUOUS_WORDS = frozenset({"حماس", "طوفان", "شباب", "الشباب", "قاعده", "القاعده", "نصر", "جهاد"})
+CONJUNCTIONS = frozenset({"و", "ف"})
 
 # Hebrew prefixes written joined to the next word: ו ה ב ל מ ש כ and combinations.
 HEBREW_PROCLITICS = frozenset(
@@ -40,17 +45,18 @@ CONTEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "attack", "terror", "militant", "fighter", "jihad", "caliphate", "bomb", "suicide", "massacre",
         "claimed responsibility", "martyr", "mujahid", "insurgen", "hostage", "kidnap", "rocket", "brigade",
         "beheading", "execution", "extremis", "gunmen", "armed group", "designated", "proscribed", "emir",
-        "jihadi", "islamist", "militia", "commander", "abu bakr", "baghdadi", "raqqa", "mosul", "khorasan", "isis k",
-        "shooting", "stabbing", "killed", "slaughter", "invasion", "kafir", "kuffar", "apostate", "murtad",
+        "jihadi", "islamist", "militia", "commander", "shooting", "stabbing", "killed", "slaughter", "invasion",
+        "kafir", "kuffar", "apostate", "murtad", "victim", "ceasefire", "weapon", "armed", "rebel", "guerrilla",
+        "drone strike", "airstrike", "assassinat",
     ),
     "ar": (
         "هجوم", "عمليه", "ارهاب", "مجاهد", "شهيد", "شهداء", "استشهاد", "قصف", "صاروخ", "صواريخ", "كتائب",
         "مقاتل", "خلافه", "جهاد", "تفجير", "غزوه", "قائد", "امير", "ذبح", "مجزره", "رهائن", "اسري", "انغماسي",
-        "مرتد", "كفار", "طاغوت", "ولايه", "الدوله الاسلاميه", "مسلح", "اغتيال", "سلاح",
+        "مرتد", "كفار", "طاغوت", "ولايه", "مسلح", "اغتيال", "سلاح", "هجمات", "ضحايا", "وقف اطلاق النار",
     ),
     "fa": (
         "حمله", "تروريست", "ترور", "شهيد", "مجاهد", "عمليات", "جهاد", "گروهك", "انفجار", "موشك", "فرمانده",
-        "كشتار", "گروگان", "انتحاري", "مسلح", "خلافت", "تكفيري",
+        "كشتار", "گروگان", "انتحاري", "مسلح", "خلافت", "تكفيري", "حملات", "قرباني", "اتش بس", "سلاح",
     ),
     "ur": ("حمله", "دهشت", "جهاد", "شهيد", "مجاهد", "تنظيم", "دهماكه", "خودكش"),
     "fr": ("attentat", "attaque", "terror", "djihad", "jihad", "combattant", "militant", "otage", "kamikaze", "islamist"),

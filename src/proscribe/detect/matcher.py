@@ -106,6 +106,21 @@ def _person_alias_weak(norm: str) -> bool:
     return all(t in lexicon.COMMON_GIVEN_NAMES for t in tokens)
 
 
+def _surnames(group: list[Entity]) -> set[str]:
+    """Last words of a curated person's full names that can name them alone: >= 5 letters, not a given name."""
+    out: set[str] = set()
+    for e in group:
+        for name in (e.name, *(n.text for n in e.names if n.kind in (NameKind.PRIMARY, NameKind.ALIAS))):
+            tokens = normalize_name(name).split()
+            if len(tokens) < 2:
+                continue
+            last = tokens[-1]
+            bare = last[2:] if last.startswith("ال") and _script(last) == "A" else last
+            if len(bare) >= 5 and last not in lexicon.COMMON_GIVEN_NAMES and bare not in lexicon.COMMON_GIVEN_NAMES:
+                out.add(last)
+    return out
+
+
 def _cluster(entities: Sequence[Entity]) -> list[list[Entity]]:
     """Entities that share an xref (the curated Hamas and OFAC's HAMAS) are one entity for matching."""
     parent = list(range(len(entities)))
@@ -119,7 +134,7 @@ def _cluster(entities: Sequence[Entity]) -> list[list[Entity]]:
     seen: dict[str, int] = {}
     for i, e in enumerate(entities):
         for key in (e.id, *e.xrefs):
-            key = key.lower()
+            key = key.lower().replace(":", "-", 1)  # the xref "ofac:4695" is the importer's id "ofac-4695"
             if key in seen:
                 a, b = find(i), find(seen[key])
                 if a != b:
@@ -143,8 +158,7 @@ class Matcher:
     def __init__(self) -> None:
         self._entities: list[_EntityInfo] = []
         self._automaton = ahocorasick.Automaton()
-        self._short_re: re.Pattern[str] | None = None
-        self._short: dict[str, tuple[_Alias, ...]] = {}
+        self._short_auto: ahocorasick.Automaton | None = None
         self._context_re: re.Pattern[str] = re.compile(r"(?!x)x")
         self.patterns = 0
         self.names = 0
@@ -218,19 +232,28 @@ class Matcher:
                     seen_names.add(sig)
                     self.names += 1
                     self._add_name(idx, rep, name.text, name.kind, name.weak, generate, add, table, short)
+            if rep.kind is EntityKind.PERSON and rep.tiers:
+                # Curated persons are often named by surname alone ("Soleimani was killed"): a weak alias.
+                for surname in _surnames(group):
+                    if (surname, NameKind.ALIAS, True) not in seen_names:
+                        self._add_name(idx, rep, surname, NameKind.ALIAS, True, generate, add, table, short)
             if rep.kind is EntityKind.EVENT and rep.date is not None:
                 for key in date_patterns(rep.date):
                     add(key, _Alias(idx, key, "date", True, False, False, False, False, rep.date.year), table)
 
         for key, slot in table.items():
-            self._automaton.add_word(key, (len(key), tuple(slot.values())))
+            aliases = tuple(slot.values())
+            lil = 2 if all(a.lil for a in aliases) else (1 if any(a.lil for a in aliases) else 0)
+            self._automaton.add_word(key, (len(key), aliases, _script(key), lil))
         self.patterns = len(table) + len(short)
         if len(table):
             self._automaton.make_automaton()
         if short:
-            self._short = {k: tuple(v.values()) for k, v in short.items()}
-            alternation = "|".join(re.escape(k) for k in sorted(short, key=len, reverse=True))
-            self._short_re = re.compile(rf"(?<![^\W_])(?:{alternation})(?![^\W_])")
+            # Short acronyms keep their case: a second automaton over the original text.
+            self._short_auto = ahocorasick.Automaton()
+            for key, slot in short.items():
+                self._short_auto.add_word(key, (len(key), tuple(slot.values())))
+            self._short_auto.make_automaton()
         words = sorted({normalize_name(w) for ws in lexicon.CONTEXT_KEYWORDS.values() for w in ws}, key=len, reverse=True)
         clitic = "|".join(sorted(lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS, key=len, reverse=True))
         self._context_re = re.compile(rf"(?<!\w)(?:{clitic})?(?:{'|'.join(re.escape(w) for w in words)})")
@@ -245,9 +268,17 @@ class Matcher:
         script = _script(norm)
         if len(norm.replace(" ", "")) < (2 if script == "L" else 3):
             return
+        homonym = norm in lexicon.HOMONYMS or (script == "H" and weak)
         if rep.kind is EntityKind.PERSON and kind in (NameKind.PRIMARY, NameKind.ALIAS) and _person_alias_weak(norm):
             weak = True
-        homonym = norm in lexicon.HOMONYMS or (script == "H" and weak)
+            # A one-word person name counts with context only for curated entries ("Sinwar");
+            # a list's one-word or common-given-name alias ("Muslim", "Abu Ali") never counts alone.
+            tokens = norm.split()
+            curated = bool(rep.tiers) or any(d.list == "platform" for d in rep.designations)
+            if not curated and len(tokens) == 1:
+                return  # a list's one-word person alias ("Muslim", "Israel") could never count: not searched at all
+            if not curated or len(tokens) > 1 or tokens[0] in lexicon.COMMON_GIVEN_NAMES:
+                homonym = True
         if homonym:
             weak = True
         raw = text.lstrip("#@").strip()
@@ -261,6 +292,9 @@ class Matcher:
             return
         alpha = [ch for ch in raw if ch.isalpha()]
         case_exact = script == "L" and bool(alpha) and len(alpha) <= 5 and all(ch.isupper() for ch in alpha)
+        if case_exact and weak and not homonym and len(alpha) >= 4:
+            # "ISIS" is marked weak for "Isis" the name; written in capitals it is the acronym.
+            weak = False
         base = _Alias(idx, text, via, weak, homonym, case_exact, False, False)
         add(norm, base, table)
         if not generate:
@@ -305,14 +339,19 @@ class Matcher:
         orig = nt.original
         hits: list[_Hit] = []
         tags: list[tuple[int, int]] | None = None
-        for end, (klen, aliases) in self._automaton.iter(t):
+        for end, (klen, aliases, script, lil) in self._automaton.iter(t):
             s = end - klen + 1
             e = end + 1
-            script = _script(t[s:e])
+            left_free = s == 0 or not t[s - 1].isalnum()
+            if left_free and (e == n or not t[e].isalnum()):
+                # The common case: a whole word or words.
+                if lil != 2:
+                    hits.append(_Hit(s, e, t[s:e], aliases, None))
+                continue
             how: str | None = None
             # -- left edge
-            if s == 0 or not t[s - 1].isalnum():
-                if aliases[0].lil and all(a.lil for a in aliases):
+            if left_free:
+                if lil == 2:
                     continue
             else:
                 w = s - 1
@@ -320,10 +359,12 @@ class Matcher:
                     w -= 1
                 prefix = t[w:s]
                 if script == "A":
-                    if any(a.lil for a in aliases):
+                    if lil:
                         if prefix not in lexicon.LIL:
                             continue
                     elif prefix not in lexicon.ARABIC_PROCLITICS:
+                        continue
+                    elif t[s:e] in lexicon.AMBIGUOUS_WORDS and prefix not in lexicon.CONJUNCTIONS:
                         continue
                     how = f"proclitic {prefix}"
                 elif script == "H" and prefix in lexicon.HEBREW_PROCLITICS:
@@ -344,7 +385,7 @@ class Matcher:
                 while w < n and t[w].isalnum():
                     w += 1
                 suffix = t[e:w]
-                if script == "A" and suffix in lexicon.ARABIC_SUFFIXES:
+                if script == "A" and suffix in lexicon.ARABIC_SUFFIXES and t[s:e] not in lexicon.AMBIGUOUS_WORDS:
                     how = how or f"suffix {suffix}"
                 elif script == "C" and suffix in lexicon.CYRILLIC_SUFFIXES and klen >= 4:
                     how = how or f"suffix {suffix}"
@@ -363,10 +404,13 @@ class Matcher:
                             continue
                         how = how or "inside hashtag"
             hits.append(_Hit(s, e, t[s:e], aliases, how))
-        if self._short_re is not None and any(ch.isupper() for ch in orig):
-            for m in self._short_re.finditer(orig):
-                # Short acronyms are matched on the original (their case matters): map into normalised space.
-                hits.append(_Hit(-1, -1, m.group(), self._short[m.group()], f"{m.start()}:{m.end()}"))
+        if self._short_auto is not None:
+            no = len(orig)
+            for end, (klen, aliases) in self._short_auto.iter(orig):
+                a, b = end - klen + 1, end + 1
+                if (a == 0 or not orig[a - 1].isalnum()) and (b == no or not orig[b].isalnum()):
+                    # Offsets are already the original's: marked by start -1 and carried in `how`.
+                    hits.append(_Hit(-1, -1, orig[a:b], aliases, f"{a}:{b}"))
         return hits
 
     def _mentions(self, nt: NormalizedText, hits: list[_Hit], field: str, include_weak: bool) -> list[Mention]:
@@ -503,15 +547,18 @@ class Matcher:
             for word in before:
                 if word in lexicon.ACRONYM_BEFORE:
                     return f"after {word!r}"
-            return None
+            if sum(ch.isalpha() for ch in h.key) <= 2:
+                return None  # two letters ("IS", "AQ"): only a group word right beside them
+            # three letters ("PKK", "HTS"): also the post's context, below
         if al.via == "date" and (h.how == "inside hashtag" or orig[:a].endswith("#")):
             return "written as a hashtag"
         if al.via == "date" and al.event_year is not None:
             tail = orig[b : b + 12]
             if str(al.event_year) in tail or (al.event_year % 100 and f"'{al.event_year % 100:02d}" in tail):
                 return f"year {al.event_year}"
-        m = self._context_re.search(nt.text)
-        if m:
+        for m in self._context_re.finditer(nt.text):
+            if h.start >= 0 and m.start() < h.end and h.start < m.end():
+                continue  # the name itself is no context for itself
             return f"context word {m.group()!r}"
         for ch in orig:
             if ch in EMOJI_SIGNALS:

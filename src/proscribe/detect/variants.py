@@ -26,6 +26,7 @@ _SUBSTITUTIONS = (
     ("uu", "u"),
     ("dh", "d"),
     ("ah ", "a "),
+    ("ll", "l"),
 )
 MAX_VARIANTS = 48
 
@@ -65,6 +66,9 @@ def latin_variants(name: str) -> set[str]:
                     for c, d in _SUBSTITUTIONS:
                         if c in one and (c, d) != (a, b) and len(forms) < MAX_VARIANTS * 2:
                             forms.add(one.replace(c, d))
+    for form in list(forms):
+        if form.endswith("ah") and len(form) >= 6:
+            forms.add(form[:-1])  # final -ah / -a (ta marbuta): Hezbollah / Hezbola
     forms = {f for f in forms if sum(ch.isalnum() for ch in f) >= 4}
     forms.discard("")
     if len(forms) > MAX_VARIANTS:

@@ -172,17 +172,37 @@ def normalize(text: str) -> NormalizedText:
     return NormalizedText(text, low)
 
 
+_CHAR_CACHE: dict[str, str] = {}
+
+
+def _map_char(ch: str) -> str:
+    """What one original character becomes (possibly several characters, possibly none); memoised."""
+    out = []
+    for c in unicodedata.normalize("NFKC", ch).lower():
+        if _DELETE_RE.match(c):
+            continue
+        mapped = _CHAR_TABLE.get(ord(c), c)
+        if mapped:
+            out.append(mapped)
+    result = "".join(out)
+    if len(_CHAR_CACHE) < 100_000:
+        _CHAR_CACHE[ch] = result
+    return result
+
+
 def _normalize_slow(text: str) -> NormalizedText:
     """Character by character, for texts whose NFKC form or case fold changes length."""
     out: list[str] = []
     offsets: list[int] = []
+    cache = _CHAR_CACHE
     for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch).lower():
-            if _DELETE_RE.match(c):
-                continue
-            mapped = _CHAR_TABLE.get(ord(c), c)
-            if mapped is None:
-                continue
+        mapped = cache.get(ch)
+        if mapped is None:
+            mapped = _map_char(ch)
+        if len(mapped) == 1:
+            out.append(mapped)
+            offsets.append(i)
+        else:
             for m in mapped:
                 out.append(m)
                 offsets.append(i)
