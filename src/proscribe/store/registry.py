@@ -53,9 +53,9 @@ layer_versions = Table(
 layer_members = Table(
     "registry_layer_member",
     metadata,
-    Column("layer_version_id", Id, ForeignKey("registry_layer_version.id"), primary_key=True),
+    Column("layer_version_id", Id, ForeignKey("registry_layer_version.id", name="fk_registry_member_layer_version"), primary_key=True),
     Column("entity_id", String(400), primary_key=True),
-    Column("entity_hash", String(64), ForeignKey("registry_entity_record.hash"), nullable=False),
+    Column("entity_hash", String(64), ForeignKey("registry_entity_record.hash", name="fk_registry_member_record"), nullable=False),
 )
 
 versions = Table(
@@ -74,9 +74,9 @@ versions = Table(
 version_layers = Table(
     "registry_version_layer",
     metadata,
-    Column("version_id", Id, ForeignKey("registry_version.id"), primary_key=True),
+    Column("version_id", Id, ForeignKey("registry_version.id", name="fk_registry_version_layer_version"), primary_key=True),
     Column("layer", String(200), primary_key=True),
-    Column("layer_version_id", Id, ForeignKey("registry_layer_version.id"), nullable=False),
+    Column("layer_version_id", Id, ForeignKey("registry_layer_version.id", name="fk_registry_version_layer_layer"), nullable=False),
     Column("position", Integer, nullable=False),
 )
 

@@ -36,8 +36,8 @@ def upgrade() -> None:
         sa.Column("entity_id", sa.String(400), nullable=False),
         sa.Column("entity_hash", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("layer_version_id", "entity_id", name="pk_registry_layer_member"),
-        sa.ForeignKeyConstraint(["layer_version_id"], ["registry_layer_version.id"], name="fk_registry_layer_member_layer_version_id_registry_layer_version"),
-        sa.ForeignKeyConstraint(["entity_hash"], ["registry_entity_record.hash"], name="fk_registry_layer_member_entity_hash_registry_entity_record"),
+        sa.ForeignKeyConstraint(["layer_version_id"], ["registry_layer_version.id"], name="fk_registry_member_layer_version"),
+        sa.ForeignKeyConstraint(["entity_hash"], ["registry_entity_record.hash"], name="fk_registry_member_record"),
     )
     op.create_table(
         "registry_version",
@@ -58,8 +58,8 @@ def upgrade() -> None:
         sa.Column("layer_version_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("version_id", "layer", name="pk_registry_version_layer"),
-        sa.ForeignKeyConstraint(["version_id"], ["registry_version.id"], name="fk_registry_version_layer_version_id_registry_version"),
-        sa.ForeignKeyConstraint(["layer_version_id"], ["registry_layer_version.id"], name="fk_registry_version_layer_layer_version_id_registry_layer_version"),
+        sa.ForeignKeyConstraint(["version_id"], ["registry_version.id"], name="fk_registry_version_layer_version"),
+        sa.ForeignKeyConstraint(["layer_version_id"], ["registry_layer_version.id"], name="fk_registry_version_layer_layer"),
     )
 
 
