@@ -18,7 +18,7 @@ LIL = frozenset({"لل", "ولل", "فلل"})
 # adjectival/ezafe ی, Arabic nisba plurals ون/ين, feminine ية.
 ARABIC_SUFFIXES = frozenset(
     {
-        "ي", "ها", "هاي", "هايي", "ان", "يان", "ايي", "اي", "يون", "يين", "ين", "ون", "يه", "ات", "ش", "شان",
+        "ي", "ها", "هاي", "هايي", "يها", "يهاي", "ان", "يان", "ايي", "اي", "يون", "يين", "ين", "ون", "يه", "ات", "ش", "شان",
     }
 )
 
@@ -35,8 +35,12 @@ HEBREW_PROCLITICS = frozenset(
 # Russian case endings after a name (ХАМАСа, Хезболлы, ИГИЛом).
 CYRILLIC_SUFFIXES = frozenset({"а", "у", "ом", "е", "ы", "ой", "ою", "ам", "ами", "ах", "ов"})
 
-# English plural / demonym s ("Houthis", "Talibans").
+# English plural / demonym s ("Houthis", "Talibans"); derivations after names of >= 5 letters
+# ("Hamasniks", "Daeshbags", "Hezbollahis").
 LATIN_SUFFIXES = frozenset({"s"})
+LATIN_DERIVATIONS = frozenset({"s", "i", "is", "ist", "ists", "nik", "niks", "bag", "bags", "ite", "ites"})
+# Name particles: "bin Laden", "al-Baghdadi" name a person by their last two words.
+PARTICLES = frozenset({"bin", "ibn", "ben", "abu", "al", "el", "bint", "بن", "ابن", "ابو"})
 
 # Context that corroborates a weak name or a bare date: attack, terror, armed-group words.
 # Matched as word prefixes on normalised text (so "terror" covers "terrorists").
@@ -84,8 +88,8 @@ HOMONYMS = frozenset(
     {
         "base", "the base", "state", "the state", "party", "army", "front", "movement", "resistance",
         "the resistance", "ansar", "jund", "jamaat", "hezb", "hizb", "foundation", "the foundation", "flood",
-        "the flood", "emirate", "the emirate", "sepah",
-        "חמס", "حزب", "دوله", "مقاومه", "قاعده", "سپاه", "جبهه", "انصار", "جند", "طوفان",
+        "the flood", "emirate", "the emirate",
+        "חמס", "حزب", "دوله", "مقاومه", "قاعده", "جبهه", "انصار", "جند", "طوفان",
     }
 )
 

@@ -106,9 +106,13 @@ def _person_alias_weak(norm: str) -> bool:
     return all(t in lexicon.COMMON_GIVEN_NAMES for t in tokens)
 
 
-def _surnames(group: list[Entity]) -> set[str]:
-    """Last words of a curated person's full names that can name them alone: >= 5 letters, not a given name."""
-    out: set[str] = set()
+def _surnames(group: list[Entity]) -> dict[str, bool]:
+    """How a curated person is named short -> whether that name is weak.
+
+    The last word of a full name (>= 5 letters, not a given name: "Soleimani") is weak;
+    a particle and the last word ("bin Laden") names one person and is not.
+    """
+    out: dict[str, bool] = {}
     for e in group:
         for name in (e.name, *(n.text for n in e.names if n.kind in (NameKind.PRIMARY, NameKind.ALIAS))):
             tokens = normalize_name(name).split()
@@ -116,8 +120,11 @@ def _surnames(group: list[Entity]) -> set[str]:
                 continue
             last = tokens[-1]
             bare = last[2:] if last.startswith("ال") and _script(last) == "A" else last
-            if len(bare) >= 5 and last not in lexicon.COMMON_GIVEN_NAMES and bare not in lexicon.COMMON_GIVEN_NAMES:
-                out.add(last)
+            if len(bare) < 5 or last in lexicon.COMMON_GIVEN_NAMES or bare in lexicon.COMMON_GIVEN_NAMES:
+                continue
+            out.setdefault(last, True)
+            if len(tokens) >= 3 and tokens[-2] in lexicon.PARTICLES:
+                out[f"{tokens[-2]} {last}"] = False
     return out
 
 
@@ -234,9 +241,10 @@ class Matcher:
                     self._add_name(idx, rep, name.text, name.kind, name.weak, generate, add, table, short)
             if rep.kind is EntityKind.PERSON and rep.tiers:
                 # Curated persons are often named by surname alone ("Soleimani was killed"): a weak alias.
-                for surname in _surnames(group):
-                    if (surname, NameKind.ALIAS, True) not in seen_names:
-                        self._add_name(idx, rep, surname, NameKind.ALIAS, True, generate, add, table, short)
+                listed = {normalize_name(n.text) for e in group for n in e.names}
+                for surname, weak_surname in _surnames(group).items():
+                    if surname not in listed:
+                        self._add_name(idx, rep, surname, NameKind.ALIAS, weak_surname, generate, add, table, short)
             if rep.kind is EntityKind.EVENT and rep.date is not None:
                 for key in date_patterns(rep.date):
                     add(key, _Alias(idx, key, "date", True, False, False, False, False, rep.date.year), table)
@@ -373,6 +381,8 @@ class Matcher:
                     os_ = nt.original_index(s)
                     if script == "L" and 0 < os_ < len(orig) and orig[os_].isupper() and orig[os_ - 1].islower():
                         how = "camel case"
+                    elif script in ("L", "D") and 0 < os_ < len(orig) and orig[os_ - 1] in _APOSTROPHES and w == s - 1:
+                        how = "elision"  # l'État islamique, d'al-Qaïda, l'attaque du 7 octobre
                     else:
                         if tags is None:
                             tags = _tag_spans(orig, field)
@@ -389,8 +399,8 @@ class Matcher:
                     how = how or f"suffix {suffix}"
                 elif script == "C" and suffix in lexicon.CYRILLIC_SUFFIXES and klen >= 4:
                     how = how or f"suffix {suffix}"
-                elif script == "L" and suffix in lexicon.LATIN_SUFFIXES and klen >= 4:
-                    how = how or "plural"
+                elif script == "L" and (suffix in lexicon.LATIN_SUFFIXES and klen >= 4 or suffix in lexicon.LATIN_DERIVATIONS and klen >= 5):
+                    how = how or f"suffix {suffix}"
                 else:
                     oe = nt.span(s, e)[1]
                     if script == "L" and oe < len(orig) and orig[oe] in _APOSTROPHES:
