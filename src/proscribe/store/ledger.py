@@ -275,10 +275,12 @@ def link(session: Session, a: str, b: str, actor: str = "cli", note: str | None 
         raise ValueError("an account cannot be linked to itself")
     first, second = sorted((a, b))
     result = session.execute(
-        _insert(session, account_links).on_conflict_do_nothing(index_elements=["a", "b"]),
-        [{"a": first, "b": second, "note": note, "actor": actor, "created_at": _now()}],
+        _insert(session, account_links)
+        .values(a=first, b=second, note=note, actor=actor, created_at=_now())
+        .on_conflict_do_nothing(index_elements=["a", "b"])
+        .returning(account_links.c.id)  # rowcount is not reliable here on PostgreSQL
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return result.first() is not None
 
 
 def _event(row: Any) -> ModerationEvent:
