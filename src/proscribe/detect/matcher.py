@@ -35,9 +35,11 @@ from proscribe.detect.events import date_patterns
 from proscribe.detect.variants import arabic_variants, latin_variants
 from proscribe.model import Entity, EntityKind, Mention, Name, NameKind, RelationKind
 from proscribe.text.normalize import NormalizedText, normalize, normalize_name
-from proscribe.text.tokens import EMOJI_SIGNALS, hashtag_spans, mention_spans, url_spans
+from proscribe.text.tokens import EMOJI_SIGNALS, hashtag_spans, mention_spans, split_words, url_spans
 
 _WORD_RE = re.compile(r"\w+")
+# Words in handles that say nothing about who the account is.
+_HANDLE_NOISE = frozenset({"official", "the", "real", "news", "media", "tv", "ir", "en", "ar", "fa", "channel", "account", "fan", "page"})
 _VIA_PRIORITY = {"epithet": 0, "slogan": 1, "name": 2, "hashtag": 3, "date": 4}
 _APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u02bb`\u00b4")
 # In-scope list ids by default (REGISTRY_YAML.md): used only when entities carry no in_scope flag at all.
@@ -169,6 +171,8 @@ class Matcher:
         self._context_re: re.Pattern[str] = re.compile(r"(?!x)x")
         self.patterns = 0
         self.names = 0
+        self._latin_names: list[tuple[str, int]] = []
+        self._skeletons: list[tuple[str, int]] | None = None
 
     # -- building -----------------------------------------------------------------
 
@@ -298,6 +302,8 @@ class Matcher:
             # Short Latin acronyms ("IS", "HTS"): matched case-sensitively on the original text.
             add(raw, _Alias(idx, text, via, True, homonym, True, False, True), short)
             return
+        if script == "L" and not weak and (rep.tiers or self._entities[idx].in_scope) and len(norm) >= 6:
+            self._latin_names.append((norm, idx))
         alpha = [ch for ch in raw if ch.isalpha()]
         case_exact = script == "L" and bool(alpha) and len(alpha) <= 5 and all(ch.isupper() for ch in alpha)
         if case_exact and weak and not homonym and len(alpha) >= 4:
@@ -576,6 +582,51 @@ class Matcher:
         if slogans:
             return f"slogan or hashtag: {slogans[0]}"
         return None
+
+    def find_handle(self, handle: str) -> list[Mention]:
+        """A handle that spells a designated name its own way (`izzedine_alqassam`): consonant skeletons compared.
+
+        The handle's words are reduced to their consonant skeleton (registry.names.skeleton) and
+        compared with the skeletons of the Latin names of in-scope entities: a prefix of >= 6
+        consonants either way counts. Only handles: in running text this would be far too loose.
+        """
+        from bisect import bisect_left
+
+        from proscribe.registry.names import skeleton
+
+        if self._skeletons is None:
+            pairs = sorted({(skeleton(n), i) for n, i in self._latin_names if len(skeleton(n)) >= 4})
+            self._skeletons = pairs
+        kept = []
+        for w in split_words(handle):
+            w = w.lower()
+            if w.isdigit() or w in _HANDLE_NOISE or len(w) <= 2:
+                continue
+            kept.append(w[2:] if w[:2] in ("al", "el") and len(w) > 5 else w)  # alqassam -> qassam
+        if not kept:
+            return []
+        key = skeleton(" ".join(kept))
+        if len(key) < 4:
+            return []
+        seen: set[int] = set()
+        pairs = self._skeletons
+        j = bisect_left(pairs, (key, -1))
+        # Equal skeletons (>= 4 consonants), or one a prefix of the other (>= 6 consonants).
+        while j < len(pairs) and pairs[j][0].startswith(key):
+            if pairs[j][0] == key or len(key) >= 6:
+                seen.add(pairs[j][1])
+            j += 1
+        if len(key) >= 6:
+            for sk, i in pairs:
+                if len(sk) >= 6 and key.startswith(sk):
+                    seen.add(i)
+        out: list[Mention] = []
+        for i in sorted(seen):
+            info = self._entities[i]
+            out.append(
+                Mention(info.id, info.name, info.kind, info.name, handle, 0, len(handle), "handle", False, f"handle spells {info.name!r} (consonants {key})", "handle", info.in_scope, info.lists)
+            )
+        return out
 
     @property
     def entity_count(self) -> int:
