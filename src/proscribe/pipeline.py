@@ -224,13 +224,16 @@ def assess(posts: Sequence[Post], parts: Parts) -> list[tuple[Assessment, Accoun
     assessments = parts.classifier.assess(list(posts), mentions)
     screenings: dict[str, AccountScreening | None] = {}
     out = []
-    for post, assessment in zip(posts, assessments, strict=True):
+    for post, assessment, found in zip(posts, assessments, mentions, strict=True):
         if post.author.id not in screenings:
             screenings[post.author.id] = (
                 parts.screen(post.author, parts.matcher, officials=parts.officials) if parts.screen else None
             )
         if not assessment.model:
             assessment = replace(assessment, model=parts.model_version)
+        if not assessment.mentions and found:
+            # The decision's entities come from the assessment; keep what detection found.
+            assessment = replace(assessment, mentions=tuple(found))
         out.append((assessment, screenings[post.author.id]))
     return out
 
