@@ -1,0 +1,517 @@
+"""The FastAPI application: the /v1 JSON API, /healthz, and the reviewers' web pages (OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Callable
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from proscribe import __version__
+from proscribe.api.service import BadRequest, Service, ServiceConfig, iso
+from proscribe.review.actors import Actor, Permission
+from proscribe.review.errors import ReviewError
+
+# --- request bodies (documented in OpenAPI) ---------------------------------------------
+
+
+class AuthorIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(description="The account's id on the platform (required).")
+    handle: str | None = None
+    display_name: str | None = None
+    bio: str | None = None
+    followers: int | None = None
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2.")
+    role: str | None = Field(None, description="head_of_state, minister, journalist, ... (see SPEC.md).")
+    operator: str | None = Field(None, description="Groups accounts run by the same person or organisation.")
+
+
+class PostIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    text: str = Field(description="May be empty.")
+    created_at: str | None = Field(None, description="ISO 8601; the post is decided as of this time.")
+    platform: str | None = None
+    lang: str | None = None
+    author: AuthorIn
+
+
+class ReviewDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field(description="confirm | overturn | escalate")
+    reason: str = Field(min_length=1, max_length=4000, description="Why: required, kept in the ledger and the audit log.")
+    category: str | None = Field(None, description="To confirm an uncertain item the classifier called `none`: the violation.")
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(description="content (a post's removal) | account (an account action in force)")
+    profile: str = Field(max_length=128)
+    post_id: str | None = Field(None, max_length=512)
+    account_id: str | None = Field(None, max_length=512)
+    statement: str = Field("", max_length=5000, description="The user's own words.")
+
+
+class AppealDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field(description="uphold | overturn")
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    other: str = Field(min_length=1, max_length=512, description="The other account's id.")
+    note: str | None = Field(None, max_length=2000)
+
+
+# --- body size ---------------------------------------------------------------------------
+
+
+class BodyLimit:
+    """Refuses request bodies over `limit` bytes with a 413, whether or not Content-Length is given."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.limit:
+                    await _too_large(send, self.limit)
+                    return
+        seen = 0
+        started = False
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _too_large(send, self.limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps({"error": f"request body too large: at most {limit} bytes", "field": "body"}).encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _error(status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    content: dict[str, Any] = {"error": message}
+    if field:
+        content["field"] = field
+    return JSONResponse(content, status_code=status, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+    return out or "body"
+
+
+def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+    field = _field_path(tuple(first.get("loc", ())))
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return _error(422, f"{field}: {message}{more}", field)
+
+
+# --- the app --------------------------------------------------------------------------------
+
+
+def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI:
+    """The whole service (API and web pages) over one database."""
+    svc = service or Service(config)
+    app = FastAPI(
+        title="proscribe",
+        version=__version__,
+        description=(
+            "Enforce a platform's Dangerous Organizations and Individuals policy. Every /v1 endpoint needs an API key "
+            "(`Authorization: Bearer KEY` or `X-API-Key: KEY`), made with `proscribe keys create --role ROLE`. "
+            "Roles: platform (submit posts, file appeals, read), reviewer (decide reviews and appeals, read), "
+            "auditor (read everything incl. the audit log), admin (everything)."
+        ),
+    )
+    app.state.service = svc
+
+    @app.exception_handler(BadRequest)
+    def _bad(_: Request, exc: BadRequest) -> JSONResponse:
+        return _error(exc.status, str(exc), exc.field)
+
+    @app.exception_handler(ReviewError)
+    def _review(_: Request, exc: ReviewError) -> JSONResponse:
+        return _error(exc.status, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+
+    def actor(request: Request) -> Actor:
+        header = request.headers.get("authorization", "")
+        presented = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
+        if not presented:
+            raise StarletteHTTPException(401, "an API key is required: Authorization: Bearer KEY or X-API-Key: KEY", headers={"WWW-Authenticate": "Bearer"})
+        found = svc.authenticate(presented)
+        if found is None:
+            raise StarletteHTTPException(401, "the API key is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+        return found
+
+    def need(permission: Permission) -> Callable[[Actor], Actor]:
+        def check(who: Actor = Depends(actor)) -> Actor:
+            if not who.may(permission):
+                raise StarletteHTTPException(403, f"the {who.role} role may not {permission}: this needs a key with another role")
+            return who
+
+        return check
+
+    reader = Depends(need(Permission.READ))
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, Any]:
+        """Open: whether the service and its database answer."""
+        from sqlalchemy import text
+
+        with svc.session() as s:
+            s.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    # --- posts and decisions ---------------------------------------------------------------
+
+    @app.post(
+        "/v1/posts",
+        tags=["posts"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"oneOf": [PostIn.model_json_schema(ref_template="#/components/schemas/{model}"), {"type": "array", "items": {"$ref": "#/components/schemas/PostIn"}}]}}},
+            }
+        },
+    )
+    async def submit(request: Request, profile: str = Query("meta", max_length=128, description="meta, x, twitter-2021 or a profile the server was started with."), who: Actor = Depends(need(Permission.SUBMIT))) -> Response:
+        """Decide one post (an object) or a batch (a list) under a profile; the SPEC's decision objects come back.
+
+        Idempotent by (post id, profile): posting a post again returns the stored decision.
+        Decisions that need a person (uncertain, or high reach) join the review queue.
+        """
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"the body is not JSON: {getattr(exc, 'msg', exc)}", "body") from None
+        except RecursionError:
+            raise BadRequest("the body is not JSON: nested too deeply", "body") from None
+        from starlette.concurrency import run_in_threadpool
+
+        lines, batch = await run_in_threadpool(svc.submit, body, profile, who)
+        content = ("[" + ",".join(lines) + "]") if batch else lines[0]
+        return Response(content, media_type="application/json")
+
+    @app.get("/v1/decisions", tags=["posts"])
+    def decisions(
+        profile: str | None = None,
+        account: str | None = Query(None, max_length=512),
+        action: str | None = None,
+        violation: bool | None = None,
+        after: int | None = Query(None, ge=0, description="The `next` of the previous page."),
+        limit: int = Query(100, ge=1, le=1000),
+        _: Actor = reader,
+    ) -> Response:
+        """Stored decisions, oldest first, a page at a time."""
+        from proscribe.store import service as store
+
+        with svc.session() as s:
+            rows = store.decisions_page(s, profile, account, action, violation, after, limit)
+        body = '{"decisions":[' + ",".join(line for _, line in rows) + '],"next":' + (str(rows[-1][0]) if len(rows) == limit else "null") + "}"
+        return Response(body, media_type="application/json")
+
+    @app.get("/v1/decisions/{post_id}", tags=["posts"])
+    def decision(post_id: str, profile: str = "meta", _: Actor = reader) -> Response:
+        """The stored decision of one post under one profile, exactly as first returned."""
+        from proscribe.store import ledger as ledger_store
+
+        with svc.session() as s:
+            line = ledger_store.stored_decision(s, post_id, profile)
+        if line is None:
+            raise StarletteHTTPException(404, f"post {post_id!r} has no decision under {profile!r}")
+        return Response(line, media_type="application/json")
+
+    @app.get("/v1/decisions/{post_id}/status", tags=["posts"])
+    def decision_status(post_id: str, profile: str = "meta", _: Actor = reader) -> dict[str, Any]:
+        """What happened to the post since: its content action now, reviews, appeals and reversals, with the ledger's events."""
+        from proscribe.review.content import content_status
+        from proscribe.store import service as store
+
+        with svc.session() as s:
+            events = store.events_of_post(s, post_id, profile)
+            item = store.review_item_for(s, post_id, profile)
+        if not events:
+            raise StarletteHTTPException(404, f"post {post_id!r} has no decision under {profile!r}")
+        from proscribe.review import queue
+
+        return {
+            **content_status(events, post_id, profile).to_json(),
+            "review_item": queue.view(item) if item else None,
+            "events": [_event_json(e) for e in events],
+        }
+
+    # --- accounts ------------------------------------------------------------------------------
+
+    @app.get("/v1/accounts/{account_id}", tags=["accounts"])
+    def account(account_id: str, profile: list[str] = Query([]), now: str | None = None, _: Actor = reader) -> dict[str, Any]:
+        """An account's state under each profile (standing action, strikes with expiry, history), derived from the ledger."""
+        return account_json(svc, account_id, profile, now)
+
+    @app.get("/v1/accounts/{account_id}/decisions", tags=["accounts"])
+    def account_decisions(account_id: str, profile: str | None = None, _: Actor = reader) -> dict[str, Any]:
+        from proscribe.store import ledger as ledger_store
+
+        with svc.session() as s:
+            return {"account": account_id, "decisions": ledger_store.decisions_of(s, account_id, profile)}
+
+    @app.post("/v1/accounts/{account_id}/links", tags=["accounts"])
+    def link(account_id: str, body: LinkIn, who: Actor = Depends(need(Permission.ADMIN))) -> dict[str, Any]:
+        """Link two accounts run by the same operator, so account actions reach both where the profile says so."""
+        from proscribe.store import ledger as ledger_store
+        from proscribe.store import service as store
+
+        if len(account_id) > 512:
+            raise BadRequest("account id is too long", "account_id")
+        try:
+            with svc.session() as s:
+                new = ledger_store.link(s, account_id, body.other, actor=who.label, note=body.note)
+                if new:
+                    store.audit(s, who.label, who.role, "accounts.link", f"account:{account_id}", {"other": body.other, "note": body.note})
+                linked = ledger_store.linked_accounts(s, account_id)
+        except ValueError as exc:
+            raise BadRequest(str(exc), "other") from None
+        return {"linked": new, "linked_accounts": [{"id": other, "via": via} for other, via in linked]}
+
+    # --- registry --------------------------------------------------------------------------------
+
+    @app.get("/v1/registry/search", tags=["registry"])
+    def registry_search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(10, ge=1, le=100), _: Actor = reader) -> dict[str, Any]:
+        """Designated entities whose names match, in any script or spelling, best first."""
+        from proscribe.registry import service as registry
+
+        snap = registry.current(svc.url)
+        return {"version": snap.version, "results": [{**entity_summary(e), "score": round(score, 3)} for e, score in registry.search(snap, q, limit)]}
+
+    @app.get("/v1/registry/entities/{entity_id}", tags=["registry"])
+    def registry_entity(entity_id: str, version: str = "latest", _: Actor = reader) -> dict[str, Any]:
+        """One entity as the registry holds it: names, designations with dates and lists, relations, tiers."""
+        from proscribe.registry import codec
+        from proscribe.registry import service as registry
+        from proscribe.registry.errors import RegistryError
+
+        try:
+            snap = registry.current(svc.url) if version == "latest" else registry.snapshot(svc.url, version)
+        except RegistryError as exc:
+            raise BadRequest(str(exc), "version") from None
+        entity = snap.by_id(entity_id)
+        if entity is None:
+            raise StarletteHTTPException(404, f"no entity {entity_id!r} in registry version {snap.version}")
+        return {"version": snap.version, "entity": {**codec.to_dict(entity), "in_scope": entity.in_scope}}
+
+    @app.get("/v1/registry/versions", tags=["registry"])
+    def registry_versions(_: Actor = reader) -> dict[str, Any]:
+        from proscribe.registry import service as registry
+
+        return {"versions": [{"id": v.id, "version": v.label, "created_at": iso(v.created_at), "source": v.source, "origin": v.origin, "summary": v.summary} for v in registry.versions(svc.url)]}
+
+    # --- review queue --------------------------------------------------------------------------
+
+    @app.get("/v1/review/items", tags=["review"])
+    def review_items(
+        status: list[str] = Query(["open", "escalated"], description="open, claimed, escalated, closed"),
+        profile: str | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        _: Actor = reader,
+    ) -> dict[str, Any]:
+        """The queue, highest priority first (severity, reach, time waiting)."""
+        from proscribe.review import queue
+
+        with svc.session() as s:
+            queue.sync(s, svc.config.queue)
+        with svc.session() as s:
+            return {"items": queue.items(s, status, profile, limit)}
+
+    @app.get("/v1/review/items/{item_id}", tags=["review"])
+    def review_item(item_id: int, _: Actor = reader) -> dict[str, Any]:
+        from proscribe.review import queue
+
+        with svc.session() as s:
+            return queue.view(queue.get(s, item_id))
+
+    @app.post("/v1/review/items/{item_id}/claim", tags=["review"])
+    def review_claim(item_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+        """Take an item: no two reviewers hold the same item (409 when someone else does)."""
+        from proscribe.review import queue
+
+        with svc.session() as s:
+            return queue.view(queue.claim(s, item_id, who, svc.config.queue))
+
+    @app.post("/v1/review/items/{item_id}/release", tags=["review"])
+    def review_release(item_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+        from proscribe.review import queue
+
+        with svc.session() as s:
+            return queue.view(queue.release(s, item_id, who))
+
+    @app.post("/v1/review/items/{item_id}/decision", tags=["review"])
+    def review_decide(item_id: int, body: ReviewDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+        """Confirm, overturn or escalate an item you hold, with a reason; recorded in the ledger."""
+        from proscribe.review import queue
+
+        with svc.session() as s:
+            item = queue.decide(s, item_id, who, body.outcome, body.reason, profiles=svc.profile, tiers_for=svc.tiers_for, category=body.category)
+            return queue.view(item)
+
+    # --- appeals ----------------------------------------------------------------------------------
+
+    @app.post("/v1/appeals", tags=["appeals"], status_code=201)
+    def appeal_file(body: AppealIn, who: Actor = Depends(need(Permission.APPEAL))) -> dict[str, Any]:
+        """File a user's appeal of a removal (kind content, post_id) or of an account action (kind account, account_id)."""
+        from proscribe.review import appeals
+
+        profile = svc.profile(body.profile)
+        with svc.session() as s:
+            return appeals.view(appeals.file(s, who, body.kind, profile, body.statement, body.post_id, body.account_id))
+
+    @app.get("/v1/appeals", tags=["appeals"])
+    def appeal_list(status: list[str] = Query(["open", "claimed"]), limit: int = Query(100, ge=1, le=1000), _: Actor = reader) -> dict[str, Any]:
+        from proscribe.review import appeals
+        from proscribe.store import service as store
+
+        with svc.session() as s:
+            return {"appeals": [appeals.view(a) for a in store.appeals_list(s, status, limit)]}
+
+    @app.get("/v1/appeals/{appeal_id}", tags=["appeals"])
+    def appeal_get(appeal_id: int, _: Actor = reader) -> dict[str, Any]:
+        from proscribe.review import appeals
+
+        with svc.session() as s:
+            return appeals.view(appeals.get(s, appeal_id))
+
+    @app.post("/v1/appeals/{appeal_id}/claim", tags=["appeals"])
+    def appeal_claim(appeal_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+        """Take an appeal; the reviewers who made the decision appealed cannot (403)."""
+        from proscribe.review import appeals
+
+        with svc.session() as s:
+            return appeals.view(appeals.claim(s, appeal_id, who, svc.config.queue))
+
+    @app.post("/v1/appeals/{appeal_id}/decision", tags=["appeals"])
+    def appeal_decide(appeal_id: int, body: AppealDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+        """Uphold or overturn; overturning restores the post, removes the strike and recomputes the account's state."""
+        from proscribe.review import appeals
+
+        with svc.session() as s:
+            return appeals.decide(s, appeal_id, who, body.outcome, body.reason, svc.profile)
+
+    # --- audit ---------------------------------------------------------------------------------------
+
+    @app.get("/v1/audit", tags=["audit"])
+    def audit(
+        limit: int = Query(100, ge=1, le=1000),
+        before: int | None = Query(None, ge=0),
+        actor_name: str | None = Query(None, alias="actor", max_length=256),
+        action: str | None = Query(None, max_length=64),
+        _: Actor = Depends(need(Permission.AUDIT)),
+    ) -> dict[str, Any]:
+        """Who changed what, newest first."""
+        from proscribe.store import service as store
+
+        with svc.session() as s:
+            entries = store.audit_entries(s, limit, before, actor_name, action)
+        return {"entries": [{**e, "at": iso(e["at"])} for e in entries], "next": entries[-1]["id"] if len(entries) == limit else None}
+
+    from proscribe.web.pages import mount
+
+    mount(app, svc)
+    app.add_middleware(BodyLimit, limit=config.limits.body_bytes)
+    return app
+
+
+def _event_json(e: Any) -> dict[str, Any]:
+    return {"id": e.id, "kind": str(e.kind), "account_id": e.account_id, "at": iso(e.at), "post_id": e.post_id, "actor": e.actor, "payload": e.payload}
+
+
+def entity_summary(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "name": e.name,
+        "kind": str(e.kind),
+        "lists": sorted({d.list for d in e.designations if d.active}),
+        "in_scope": e.in_scope,
+    }
+
+
+def account_json(svc: Service, account_id: str, profiles: list[str], now: str | None) -> dict[str, Any]:
+    """An account's attributes, links and state under each profile (as `proscribe accounts show --json`)."""
+    from proscribe.ledger import state
+    from proscribe.pipeline import parse_time
+    from proscribe.store import ledger as ledger_store
+
+    try:
+        clock = parse_time(now) if now else datetime.now(UTC)
+    except ValueError:
+        raise BadRequest(f"now {now!r} is not an ISO 8601 time", "now") from None
+    with svc.session() as s:
+        attributes = ledger_store.account(s, account_id)
+        names = ledger_store.profiles_of(s, account_id)
+        linked = ledger_store.linked_accounts(s, account_id)
+        states = []
+        for name in profiles or names:
+            p = svc.profile(name)
+            events = ledger_store.events_for(s, [account_id, *(other for other, _ in linked)], p.name)
+            states.append(state.account_state(events, account_id, p, clock).to_json())
+    if attributes is None and not names:
+        raise StarletteHTTPException(404, f"no account {account_id!r} in the ledger")
+    return {
+        "id": account_id,
+        "attributes": (attributes or {}).get("attributes", {}),
+        "linked_accounts": [{"id": other, "via": via} for other, via in linked],
+        "profiles": states,
+    }

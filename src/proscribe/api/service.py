@@ -1,0 +1,283 @@
+"""What the HTTP API and the web pages share: configuration, the loaded parts, deciding posts, sessions."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from sqlalchemy.orm import Session
+
+from proscribe.model import Assessment, Mention, Post
+from proscribe.policy.profile import SHIPPED, Profile
+from proscribe.review.actors import Actor
+from proscribe.review.queue import QueueSettings
+
+REGISTRY_RECHECK_SECONDS = 30.0
+# The field a pipeline message is about: "required field author.id is missing", "author.followers must be ...".
+_FIELD = re.compile(r"^(?:required field ([a-z_.]+) is missing|([a-z_]+(?:\.[a-z_]+)?) (?:must|is not) )")
+
+
+class BadRequest(ValueError):
+    """A request the service refuses; `field` names where the problem is."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 422):
+        super().__init__(message)
+        self.field = field
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may hold; larger requests get a 413 or 422 naming the field."""
+
+    body_bytes: int = 2_000_000
+    batch: int = 500
+    text_chars: int = 20_000
+    id_chars: int = 512  # post ids and account ids (the ledger's columns)
+    field_chars: int = 5_000  # handle, display name, bio, other strings
+
+
+@dataclass
+class ServiceConfig:
+    db_url: str
+    model: str | None = None
+    queue: QueueSettings = field(default_factory=QueueSettings)
+    limits: Limits = field(default_factory=Limits)
+    secure_cookies: bool = False  # set when served over HTTPS (behind a proxy)
+    profiles: Mapping[str, Profile] = field(default_factory=dict)  # custom profiles by name, besides the shipped ones
+    # Tests and benchmarks may hand in their own parts (e.g. a stand-in classifier); default: pipeline.load_parts.
+    parts_factory: Callable[[str], Any] | None = None
+    session_minutes: int = 8 * 60
+
+
+class _SerialClassifier:
+    """Hands the classifier one batch at a time: request threads share one model."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = getattr(inner, "name", "")
+        self.version = getattr(inner, "version", "")
+        self._lock = threading.Lock()
+
+    def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment]:
+        with self._lock:
+            return self.inner.assess(posts, mentions)
+
+
+class Service:
+    """One running service over one database."""
+
+    def __init__(self, config: ServiceConfig) -> None:
+        from proscribe.store import db
+
+        self.config = config
+        self.url = db.resolve_url(config.db_url)
+        db.engine(self.url)  # open and migrate before the first request
+        self._parts: Any = None
+        self._parts_lock = threading.Lock()
+        self._checked = 0.0
+        self._profiles: dict[str, Profile] = dict(config.profiles)
+        self._tiers: dict[tuple[str, str], dict[str, int]] = {}
+        self._touched: dict[str, float] = {}
+        with self.session() as s:
+            from proscribe.store import service as store
+
+            self.secret = store.session_secret(s)
+
+    # --- database ------------------------------------------------------------------
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        from proscribe.store import db
+
+        with db.session(self.url) as s:
+            yield s
+
+    # --- parts and profiles ----------------------------------------------------------
+
+    def parts(self) -> Any:
+        """The registry, matcher and classifier, loaded once; the matcher follows new registry versions."""
+        now = time.monotonic()
+        if self._parts is not None and now - self._checked < REGISTRY_RECHECK_SECONDS:
+            return self._parts
+        with self._parts_lock:
+            if self._parts is None:
+                self._parts = self._load_parts()
+            elif now - self._checked >= REGISTRY_RECHECK_SECONDS:
+                from proscribe.registry import service as registry
+
+                if registry.current(self.url).version != self._parts.registry_version:
+                    self._parts = self._load_parts()
+                    self._tiers.clear()
+            self._checked = now
+            return self._parts
+
+    def _load_parts(self) -> Any:
+        from proscribe.pipeline import load_parts
+
+        factory = self.config.parts_factory or (lambda url: load_parts(url, self.config.model))
+        parts = factory(self.url)
+        if not isinstance(parts.classifier, _SerialClassifier):
+            parts.classifier = _SerialClassifier(parts.classifier)
+        return parts
+
+    def profile(self, name: str) -> Profile:
+        """A profile the service knows by name: a shipped one or one given at start. Never a path from a request."""
+        found = self._profiles.get(name)
+        if found is not None:
+            return found
+        if name not in SHIPPED:
+            known = sorted({*SHIPPED, *self._profiles})
+            raise BadRequest(f"unknown profile {name!r}; this server knows: {', '.join(known)}", "profile")
+        from proscribe.policy.profile import load
+
+        profile = load(name)
+        self._profiles[name] = profile
+        return profile
+
+    def profile_names(self) -> list[str]:
+        return sorted({*SHIPPED, *self._profiles})
+
+    def tiers_for(self, profile: Profile) -> Mapping[str, int]:
+        from proscribe.registry import service as registry
+
+        snap = registry.current(self.url)
+        key = (snap.version, profile.tier_source)
+        if key not in self._tiers:
+            source = profile.tier_source
+            self._tiers[key] = {e.id: int(e.tiers[source]) for e in snap.entities if (e.tiers or {}).get(source) is not None}
+        return self._tiers[key]
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def authenticate(self, presented: str | None) -> Actor | None:
+        from proscribe.api import keys
+
+        if not presented:
+            return None
+        with self.session() as s:
+            actor = keys.verify(s, presented)
+            if actor is not None:
+                # Last use, at most once a minute a key: a write per request would serialise readers on SQLite.
+                now = time.monotonic()
+                if now - self._touched.get(actor.key_id, -1e9) > 60:
+                    from proscribe.store import service as store
+
+                    store.touch_key(s, actor.key_id)
+                    self._touched[actor.key_id] = now
+            return actor
+
+    def actor_by_key_id(self, key_id: str) -> Actor | None:
+        """The actor of a still-valid key (the web session keeps the key id, never the key)."""
+        from proscribe.review.actors import Role
+        from proscribe.store import service as store
+
+        with self.session() as s:
+            row = store.key_by_id(s, key_id)
+        if row is None or not row.active:
+            return None
+        return Actor(row.key_id, row.name, Role(row.role))
+
+    # --- deciding posts -------------------------------------------------------------------
+
+    def check_post(self, obj: Any, where: str) -> Post:
+        """A Post from one request object, or BadRequest naming the field."""
+        from proscribe.pipeline import BadPost, post_from_json
+
+        try:
+            post = post_from_json(obj)
+        except BadPost as exc:
+            message = str(exc)
+            named = _FIELD.match(message)
+            name = named.group(1) or named.group(2) if named else None
+            raise BadRequest(f"{where}: {message}", f"{where}.{name}" if name else where) from None
+        limits = self.config.limits
+        checks = [("id", post.id, limits.id_chars), ("author.id", post.author.id, limits.id_chars), ("text", post.text, limits.text_chars)]
+        for key in ("handle", "display_name", "bio", "country", "role", "operator"):
+            checks.append((f"author.{key}", getattr(post.author, key) or "", limits.field_chars if key != "operator" else limits.id_chars))
+        for key in ("platform", "lang"):
+            checks.append((key, getattr(post, key) or "", 64))
+        for name, value, most in checks:
+            if len(value) > most:
+                raise BadRequest(f"{where}.{name} is too long ({len(value)} characters; at most {most})", f"{where}.{name}")
+        if "\x00" in post.id or "\x00" in post.author.id:
+            raise BadRequest(f"{where}: ids must not contain NUL characters", f"{where}.id")
+        return post
+
+    def submit(self, body: Any, profile_name: str, actor: Actor) -> tuple[list[str], bool]:
+        """Decide one post or a batch (recorded through the pipeline); (decision lines in input order, was a batch)."""
+        from proscribe.pipeline import InputPost
+        from proscribe.review.queue import enqueue_decisions
+        from proscribe.store import service as store
+
+        profile = self.profile(profile_name)
+        batch = isinstance(body, list)
+        objects = body if batch else [body]
+        if batch and not objects:
+            raise BadRequest("the batch is empty: send one post object or a list of them", "body")
+        if len(objects) > self.config.limits.batch:
+            raise BadRequest(f"the batch holds {len(objects)} posts; at most {self.config.limits.batch} a request", "body")
+        items = []
+        for i, obj in enumerate(objects):
+            where = f"posts[{i}]" if batch else "post"
+            items.append(InputPost(i, i + 1, self.check_post(obj, where), obj))
+        seen: dict[str, int] = {}
+        for item in items:
+            if item.post.id in seen:
+                raise BadRequest(f"posts[{item.index}].id {item.post.id!r} repeats posts[{seen[item.post.id]}]", f"posts[{item.index}].id")
+            seen[item.post.id] = item.index
+        scanner = _Scanner(profile, self.url)
+        stored = scanner.stored(i.post.id for i in items)
+        if any(i.post.id not in stored for i in items):
+            scanner.parts = self.parts()
+            scanner.given_tiers = self.tiers_for(profile)
+        result = scanner.scan(items)
+        with self.session() as s:
+            enqueue_decisions(
+                s, [(json.loads(line), item.post.author.followers) for line, item in zip(result.lines, items)], self.config.queue
+            )
+            if result.decided:
+                ids = [i.post.id for i in items]
+                store.audit(
+                    s, actor.label, actor.role, "posts.submit", f"profile:{profile.name}",
+                    {"posts": len(ids), "decided": result.decided, "ids": ids[:50]},
+                )
+        return result.lines, batch
+
+
+def _scanner_class() -> Any:
+    from proscribe.pipeline import Scanner
+
+    class ServiceScanner(Scanner):  # type: ignore[misc, valid-type]
+        """The pipeline's scanner with the service's tiers, cached per registry version rather than per request."""
+
+        given_tiers: Mapping[str, int] | None = None
+
+        def tiers(self) -> dict[str, int]:
+            return self.given_tiers if self.given_tiers is not None else super().tiers()  # type: ignore[return-value]
+
+    return ServiceScanner
+
+
+def _Scanner(profile: Profile, url: str) -> Any:
+    global _SCANNER
+    if _SCANNER is None:
+        _SCANNER = _scanner_class()
+    return _SCANNER(profile, url, None)
+
+
+_SCANNER: Any = None
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,27 @@
+"""Errors of review and appeals, each meaning one HTTP status."""
+
+from __future__ import annotations
+
+
+class ReviewError(Exception):
+    """Base: the message says what is wrong and what to do."""
+
+    status = 400
+
+
+class NotFound(ReviewError):
+    status = 404
+
+
+class Conflict(ReviewError):
+    """Someone else holds the item, or it is in a state that forbids the request."""
+
+    status = 409
+
+
+class Forbidden(ReviewError):
+    status = 403
+
+
+class Invalid(ReviewError):
+    status = 422
