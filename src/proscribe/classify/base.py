@@ -1,0 +1,44 @@
+"""The classifier interface every backend implements, and helpers they share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from proscribe.model import Assessment, Mention, Post
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """Assesses posts in batches: one Assessment per post, in order.
+
+    `mentions[i]` are the detector's mentions for `posts[i]` (possibly empty).
+    """
+
+    name: str
+    version: str
+
+    def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment]: ...
+
+
+def check_batch(posts: Sequence[Post], mentions: Sequence[Sequence[Mention]] | None) -> list[Sequence[Mention]]:
+    """The mentions per post, or empty ones; ValueError when the lengths differ."""
+    if mentions is None:
+        return [() for _ in posts]
+    if len(mentions) != len(posts):
+        raise ValueError(f"{len(posts)} posts but {len(mentions)} mention lists")
+    return list(mentions)
+
+
+def mention_evidence(mentions: Sequence[Mention]) -> list[str]:
+    """One line of evidence per distinct entity mentioned: id and the words as written."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for m in mentions:
+        if m.entity_id in seen:
+            continue
+        seen.add(m.entity_id)
+        via = "" if m.via == "name" else f" via {m.via}"
+        field = "" if m.field == "text" else f" in {m.field}"
+        out.append(f"mention {m.entity_id}: {m.matched!r}{via}{field}")
+    return out

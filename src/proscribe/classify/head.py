@@ -1,0 +1,175 @@
+"""The trained head: a calibrated linear softmax over ten labels, stored as plain arrays (npz) and JSON.
+
+Labels are the four violating categories plus `none/<context>` for the six
+contexts. The probability of a violation is the sum of the four violating
+labels, mapped through a Platt curve fitted on out-of-fold predictions, so
+that a score of 0.8 means about 80% of such posts are violations. Inference
+needs numpy only; loading never unpickles.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from proscribe.classify.features import FeatureSpec
+from proscribe.model import Category, Context
+
+VIOLATIONS: tuple[str, ...] = ("glorification", "support", "representation", "threat")
+CONTEXTS: tuple[str, ...] = tuple(str(c) for c in Context)
+LABELS: tuple[str, ...] = VIOLATIONS + tuple(f"none/{c}" for c in CONTEXTS)
+
+WEIGHTS_FILE = "head.npz"
+META_FILE = "model.json"
+FORMAT = 1
+
+
+def label_of(category: Category | str, context: Context | str | None) -> str:
+    """The head's label for a (category, context) pair: "glorification", "none/news", ..."""
+    category = str(category)
+    if category != "none":
+        return category
+    return f"none/{context or 'unrelated'}"
+
+
+def split_label(label: str) -> tuple[Category, Context | None]:
+    if label.startswith("none/"):
+        return Category.NONE, Context(label.split("/", 1)[1])
+    return Category(label), None
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class Calibration:
+    """Platt scaling of the violation probability: p' = sigmoid(a * logit(p) + b)."""
+
+    a: float = 1.0
+    b: float = 0.0
+
+    def apply(self, p: np.ndarray) -> np.ndarray:
+        return sigmoid(self.a * _logit(p) + self.b)
+
+    @classmethod
+    def fit(cls, p: np.ndarray, y: np.ndarray, iterations: int = 200) -> Calibration:
+        """Maximum-likelihood (a, b) by Newton's method on (raw probability, 0/1 truth)."""
+        x = _logit(np.asarray(p, dtype=np.float64))
+        y = np.asarray(y, dtype=np.float64)
+        a, b = 1.0, 0.0
+        for _ in range(iterations):
+            q = sigmoid(a * x + b)
+            w = q * (1 - q) + 1e-9
+            ga, gb = np.sum((q - y) * x), np.sum(q - y)
+            haa, hab, hbb = np.sum(w * x * x) + 1e-6, np.sum(w * x), np.sum(w) + 1e-6
+            det = haa * hbb - hab * hab
+            if det <= 0:
+                break
+            da = (hbb * ga - hab * gb) / det
+            db = (haa * gb - hab * ga) / det
+            a, b = a - da, b - db
+            if abs(da) < 1e-9 and abs(db) < 1e-9:
+                break
+        return cls(float(a), float(b))
+
+
+@dataclass
+class Head:
+    """Standardise, then softmax(W x + b); violation probability calibrated."""
+
+    weights: np.ndarray  # (labels, features)
+    bias: np.ndarray  # (labels,)
+    mean: np.ndarray  # (features,)
+    scale: np.ndarray  # (features,)
+    spec: FeatureSpec
+    labels: tuple[str, ...] = LABELS
+    calibration: Calibration = field(default_factory=Calibration)
+    threshold: float = 0.5  # calibrated violation probability at which a post is called a violation
+    gate_score: float = 0.02  # violation probability given to posts the gate keeps from the model
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def raw_proba(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.weights.T + self.bias
+        return _softmax(z)
+
+    def violation_index(self) -> np.ndarray:
+        return np.array([i for i, label in enumerate(self.labels) if not label.startswith("none/")])
+
+    def proba(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(calibrated violation probability (n,), per-label probabilities (n, labels) consistent with it)."""
+        raw = self.raw_proba(x)
+        vi = self.violation_index()
+        ni = np.array([i for i in range(len(self.labels)) if i not in set(vi.tolist())])
+        p_raw = raw[:, vi].sum(axis=1)
+        p = self.calibration.apply(p_raw)
+        out = np.empty_like(raw)
+        out[:, vi] = raw[:, vi] / np.maximum(p_raw, 1e-12)[:, None] * p[:, None]
+        out[:, ni] = raw[:, ni] / np.maximum(1 - p_raw, 1e-12)[:, None] * (1 - p)[:, None]
+        return p, out
+
+    def contributions(self, x: np.ndarray, label: int) -> np.ndarray:
+        """Per-feature push of one row towards `label` against the average label (for the evidence)."""
+        z = (x - self.mean) / self.scale
+        w = self.weights[label] - self.weights.mean(axis=0)
+        return z * w
+
+    # --- storage -------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            directory / WEIGHTS_FILE,
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            mean=self.mean.astype(np.float32),
+            scale=self.scale.astype(np.float32),
+        )
+        meta = {
+            "format": FORMAT,
+            "labels": list(self.labels),
+            "features": self.spec.to_json(),
+            "calibration": {"method": "platt", "a": self.calibration.a, "b": self.calibration.b},
+            "threshold": self.threshold,
+            "gate_score": self.gate_score,
+            **self.meta,
+        }
+        (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> Head:
+        meta_path, weights_path = directory / META_FILE, directory / WEIGHTS_FILE
+        if not meta_path.is_file() or not weights_path.is_file():
+            raise FileNotFoundError(f"{directory}: not a model directory (needs {META_FILE} and {WEIGHTS_FILE})")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{meta_path}: unsupported model format {meta.get('format')!r} (expected {FORMAT})")
+        spec = FeatureSpec.from_json(meta["features"])
+        with np.load(weights_path, allow_pickle=False) as data:
+            weights, bias = data["weights"].astype(np.float32), data["bias"].astype(np.float32)
+            mean, scale = data["mean"].astype(np.float32), data["scale"].astype(np.float32)
+        labels = tuple(meta["labels"])
+        if weights.shape != (len(labels), spec.dim) or mean.shape != (spec.dim,):
+            raise ValueError(f"{weights_path}: weights {weights.shape} do not fit {len(labels)} labels x {spec.dim} features")
+        cal = meta.get("calibration", {})
+        extra = {k: v for k, v in meta.items() if k not in {"format", "labels", "features", "calibration", "threshold", "gate_score"}}
+        return cls(
+            weights=weights, bias=bias, mean=mean, scale=scale, spec=spec, labels=labels,
+            calibration=Calibration(float(cal.get("a", 1.0)), float(cal.get("b", 0.0))),
+            threshold=float(meta.get("threshold", 0.5)), gate_score=float(meta.get("gate_score", 0.02)), meta=extra,
+        )

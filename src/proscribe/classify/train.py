@@ -1,0 +1,257 @@
+"""Training the head from labelled examples (scikit-learn at training time only; the result is plain arrays).
+
+Steps: detector mentions and lexicon signals for every example; sentence
+embeddings; a multinomial logistic regression on standardised features, its
+regularisation chosen by 5-fold cross-validation on the training split only;
+Platt calibration of the violation probability on the out-of-fold
+predictions; the gate's score from the examples the gate keeps back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from proscribe.classify.features import Embedder, FeatureSpec, featurize
+from proscribe.classify.gate import BUCKETS, LexicalGate, gate_matrix
+from proscribe.classify.head import LABELS, VIOLATIONS, Calibration, Head
+from proscribe.classify.labelled import HELD_OUT_PERCENT, Example
+from proscribe.classify.signals import Gate, Signals, signals_of
+from proscribe.model import Mention
+
+Detector = Callable[[Sequence[str]], list[list[Mention]]]
+
+C_GRID: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3)
+FOLDS = 5
+SEED = 20240208
+GATE_RECALL = 0.98  # share of training violations (out of fold) the whole gate must let through
+GATE_C = 3.0
+
+
+@lru_cache(maxsize=1)
+def default_detector() -> Detector | None:
+    """The detection part over the starter registry, when both are installed; None otherwise."""
+    try:
+        from proscribe.detect.matcher import Matcher
+        from proscribe.registry.starter import load
+    except ImportError:
+        return None
+    entities = load()
+    if not entities:
+        return None
+    matcher = Matcher.from_entities(entities)
+
+    def detect(texts: Sequence[str]) -> list[list[Mention]]:
+        return [list(matcher.find(t)) for t in texts]
+
+    return detect
+
+
+@dataclass
+class TrainingReport:
+    examples: int
+    by_label: dict[str, int]
+    by_lang: dict[str, int]
+    c: float
+    cv: dict[str, dict[str, float]] = field(default_factory=dict)  # C -> {log_loss, f1}
+    gate: dict[str, Any] = field(default_factory=dict)
+    gate_closed: int = 0
+    gate_closed_violations: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _fit(x: np.ndarray, y: np.ndarray, c: float, sample_weight: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=3000, tol=1e-5)
+    model.fit(x, y, sample_weight=sample_weight)
+    # Classes absent from this data get a large negative bias, so the head still has all labels.
+    w = np.zeros((len(LABELS), x.shape[1]), dtype=np.float64)
+    b = np.full(len(LABELS), -30.0)
+    for row, cls in enumerate(model.classes_):
+        if len(model.classes_) == 2:  # binary case: sklearn keeps one row
+            sign = 1.0 if row == 1 else -1.0
+            w[int(cls)] = sign * model.coef_[0] / 2
+            b[int(cls)] = sign * model.intercept_[0] / 2
+        else:
+            w[int(cls)] = model.coef_[row]
+            b[int(cls)] = model.intercept_[row]
+    return w, b
+
+
+def _balanced_weights(y: np.ndarray) -> np.ndarray:
+    """Each label weighed by 1/sqrt(its frequency): rare labels (threat, satire) are not drowned, nor over-boosted."""
+    counts = Counter(y.tolist())
+    w = np.array([1.0 / np.sqrt(counts[v]) for v in y.tolist()])
+    return w * (len(y) / w.sum())
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _folds(y: np.ndarray, k: int) -> list[np.ndarray]:
+    from sklearn.model_selection import StratifiedKFold
+
+    counts = Counter(y.tolist())
+    k = max(2, min(k, min(counts.values()))) if len(counts) > 1 else 2
+    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=SEED)
+    return [test for _, test in skf.split(np.zeros(len(y)), y)]
+
+
+def _f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    tp = float(np.sum(y_true & y_pred))
+    fp = float(np.sum(~y_true & y_pred))
+    fn = float(np.sum(y_true & ~y_pred))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def train(
+    examples: Sequence[Example],
+    embed: Embedder | None,
+    detector: Detector | None = None,
+    spec: FeatureSpec | None = None,
+    c_grid: Sequence[float] = C_GRID,
+    gate: Gate | None = None,
+    meta: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+    ordinary: Sequence[str] = (),
+) -> tuple[Head, LexicalGate, TrainingReport]:
+    """A calibrated head trained on `examples` (all of them: split before calling)."""
+    if len(examples) < 10:
+        raise ValueError(f"need at least 10 labelled examples to train, got {len(examples)}")
+    spec = spec or FeatureSpec()
+    gate = gate or Gate()
+    say = progress or (lambda _m: None)
+    texts = [e.text for e in examples]
+    say(f"detecting mentions in {len(texts)} examples")
+    mentions = detector(texts) if detector else [[] for _ in texts]
+    sigs: list[Signals] = [signals_of(t, ms) for t, ms in zip(texts, mentions)]
+    say("embedding" if spec.embedding else "computing features")
+    x = featurize(texts, mentions, sigs, spec, embed).astype(np.float64)
+    y = np.array([LABELS.index(e.label) for e in examples])
+    viol = np.isin(y, [LABELS.index(v) for v in VIOLATIONS])
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    xs = (x - mean) / scale
+    sw = _balanced_weights(y)
+
+    folds = _folds(y, FOLDS)
+    cv: dict[str, dict[str, float]] = {}
+    oof_by_c: dict[float, np.ndarray] = {}
+    for c in c_grid:
+        say(f"cross-validating C={c}")
+        oof = np.zeros((len(y), len(LABELS)))
+        for test in folds:
+            train_mask = np.ones(len(y), dtype=bool)
+            train_mask[test] = False
+            w, b = _fit(xs[train_mask], y[train_mask], c, sw[train_mask])
+            oof[test] = _softmax(xs[test] @ w.T + b)
+        p_v = oof[:, [LABELS.index(v) for v in VIOLATIONS]].sum(axis=1)
+        ll = float(-np.mean(np.log(np.clip(oof[np.arange(len(y)), y], 1e-9, 1))))
+        cv[str(c)] = {"log_loss": round(ll, 4), "violation_f1": round(_f1(viol, p_v >= 0.5), 4),
+                      "label_accuracy": round(float(np.mean(oof.argmax(axis=1) == y)), 4)}
+        oof_by_c[c] = p_v
+    best_c = min(c_grid, key=lambda c: cv[str(c)]["log_loss"])
+    calibration = Calibration.fit(oof_by_c[best_c], viol.astype(float))
+
+    say(f"fitting C={best_c} on all {len(y)} examples")
+    w, b = _fit(xs, y, best_c, sw)
+
+    say("training the gate")
+    rule_open = np.array([gate.opens(s) for s in sigs])
+    lexical_gate, gate_stats = train_gate(texts, viol, sigs, rule_open, ordinary)
+    closed = ~rule_open & (lexical_gate.score(texts, sigs) < lexical_gate.threshold)
+    closed_v = int(np.sum(closed & viol))
+    # What the gate keeps back is almost never a violation; smoothed towards a 2% prior.
+    gate_score = (closed_v + 1) / (int(closed.sum()) + len(ordinary) + 50)
+    report = TrainingReport(
+        examples=len(examples),
+        by_label=dict(sorted(Counter(e.label for e in examples).items())),
+        by_lang=dict(sorted(Counter(e.lang or "?" for e in examples).items())),
+        c=best_c, cv=cv, gate=gate_stats, gate_closed=int(closed.sum()), gate_closed_violations=closed_v,
+    )
+    head = Head(
+        weights=w.astype(np.float32), bias=b.astype(np.float32), mean=mean.astype(np.float32),
+        scale=scale.astype(np.float32), spec=spec, calibration=calibration, threshold=0.5,
+        gate_score=round(float(gate_score), 4), meta={},
+    )
+    digest = hashlib.sha256(head.weights.tobytes() + head.bias.tobytes() + lexical_gate.weights.tobytes()).hexdigest()[:10]
+    head.meta = {
+        "name": "default",
+        "version": digest,
+        "trained": date.today().isoformat(),
+        "trained_on": report.to_json(),
+        "detector": detector is not None,
+        "held_out_percent": HELD_OUT_PERCENT,
+        **(meta or {}),
+    }
+    return head, lexical_gate, report
+
+
+def train_gate(
+    texts: Sequence[str],
+    violation: np.ndarray,
+    sigs: Sequence[Signals],
+    rule_open: np.ndarray,
+    ordinary: Sequence[str] = (),
+    recall: float = GATE_RECALL,
+) -> tuple[LexicalGate, dict[str, Any]]:
+    """The lexical gate model and its threshold: the highest one at which, out of fold, `recall` of violations pass."""
+    from sklearn.linear_model import LogisticRegression
+
+    extra_sigs = [signals_of(t) for t in ordinary]
+    x = gate_matrix(list(texts) + list(ordinary), list(sigs) + extra_sigs, BUCKETS)
+    y = np.concatenate([violation.astype(int), np.zeros(len(ordinary), dtype=int)])
+    labelled = np.arange(len(texts))
+    oof = np.zeros(len(y))
+    for test in _folds(y, FOLDS):
+        mask = np.ones(len(y), dtype=bool)
+        mask[test] = False
+        model = LogisticRegression(C=GATE_C, max_iter=3000, class_weight="balanced")
+        model.fit(x[mask], y[mask])
+        oof[test] = model.predict_proba(x[test])[:, 1]
+    model = LogisticRegression(C=GATE_C, max_iter=3000, class_weight="balanced")
+    model.fit(x, y)
+    # Violations the lexicon rule already lets through need nothing from the model.
+    v = violation.astype(bool)
+    need = int(np.ceil(recall * v.sum())) - int(np.sum(v & rule_open))
+    missed = np.sort(oof[labelled][v & ~rule_open])[::-1]
+    if need <= 0 or len(missed) == 0:
+        threshold = 0.99
+    else:
+        threshold = float(missed[min(need, len(missed)) - 1])
+    threshold = max(min(threshold, 0.99), 0.01)
+    opened = rule_open | (oof[labelled] >= threshold)
+    stats = {
+        "threshold": round(threshold, 4),
+        "labelled_violation_pass_rate": round(float(np.mean(opened[v])) if v.any() else 1.0, 4),
+        "labelled_none_pass_rate": round(float(np.mean(opened[~v])) if (~v).any() else 0.0, 4),
+        "ordinary_examples": len(ordinary),
+        "ordinary_pass_rate_out_of_fold": round(float(np.mean(oof[len(texts):] >= threshold)), 4) if len(ordinary) else None,
+    }
+    gate = LexicalGate(weights=model.coef_[0].astype(np.float32), bias=float(model.intercept_[0]), threshold=threshold)
+    return gate, stats
+
+
+def training_fingerprint(examples: Sequence[Example]) -> str:
+    """A stable hash of the training examples (ids, labels, texts)."""
+    h = hashlib.sha256()
+    for e in sorted(examples, key=lambda e: e.id):
+        h.update(json.dumps([e.id, e.label, e.text], ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()[:16]
