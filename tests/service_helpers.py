@@ -57,6 +57,13 @@ def make_key(db_url: str, role: str, name: str | None = None) -> str:
         return keys.create(s, role, name).secret
 
 
-def post(post_id: str, text: str, author: str = "a1", followers: int = 100, **extra: Any) -> dict[str, Any]:
+def recent(days_ago: float = 1.0) -> str:
+    """An ISO time `days_ago` before now (posts decided as of a recent time keep their strikes active)."""
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) - timedelta(days=days_ago)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def post(post_id: str, text: str, author: str = "a1", followers: int = 100, days_ago: float = 1.0, **extra: Any) -> dict[str, Any]:
     author_obj = {"id": author, "followers": followers, **extra.pop("author", {})}
-    return {"id": post_id, "text": text, "created_at": extra.pop("created_at", "2024-03-01T10:00:00Z"), "author": author_obj, **extra}
+    return {"id": post_id, "text": text, "created_at": extra.pop("created_at", recent(days_ago)), "author": author_obj, **extra}

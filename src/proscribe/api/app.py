@@ -182,6 +182,12 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
     def _review(_: Request, exc: ReviewError) -> JSONResponse:
         return _error(exc.status, str(exc))
 
+    from proscribe.pipeline import MissingPart
+
+    @app.exception_handler(MissingPart)
+    def _missing(_: Request, exc: MissingPart) -> JSONResponse:
+        return _error(503, f"posts cannot be decided now: {exc}")
+
     @app.exception_handler(StarletteHTTPException)
     def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))

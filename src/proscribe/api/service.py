@@ -232,7 +232,7 @@ class Service:
             if item.post.id in seen:
                 raise BadRequest(f"posts[{item.index}].id {item.post.id!r} repeats posts[{seen[item.post.id]}]", f"posts[{item.index}].id")
             seen[item.post.id] = item.index
-        scanner = _Scanner(profile, self.url)
+        scanner = scanner_for(profile, self.url)
         stored = scanner.stored(i.post.id for i in items)
         if any(i.post.id not in stored for i in items):
             scanner.parts = self.parts()
@@ -265,11 +265,14 @@ def _scanner_class() -> Any:
     return ServiceScanner
 
 
-def _Scanner(profile: Profile, url: str) -> Any:
+def scanner_for(profile: Profile, url: str, tiers: Mapping[str, int] | None = None) -> Any:
+    """The pipeline's Scanner for `profile` on `url`, using `tiers` (entity id -> tier) when given."""
     global _SCANNER
     if _SCANNER is None:
         _SCANNER = _scanner_class()
-    return _SCANNER(profile, url, None)
+    scanner = _SCANNER(profile, url, None)
+    scanner.given_tiers = tiers
+    return scanner
 
 
 _SCANNER: Any = None

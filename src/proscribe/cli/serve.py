@@ -1,0 +1,75 @@
+"""`proscribe serve`: the HTTP API and the reviewers' web pages (uvicorn)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from proscribe.cli import app
+from proscribe.cli.common import DbOption, err, fail
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Keep 127.0.0.1 unless a TLS proxy sits in front."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on."),
+    demo: bool = typer.Option(False, "--demo/--no-demo", help="Seed the fictional demo (accounts, posts, a review queue) and print an admin key, once per database."),
+    db: str | None = DbOption,
+    model: str | None = typer.Option(None, "--model", help="Classifier: a model name or directory. Default: the bundled model."),
+    profile: list[Path] = typer.Option([], "--profile", help="A custom profile YAML file to serve besides meta, x and twitter-2021 (repeatable)."),
+    high_reach: int = typer.Option(1_000_000, "--high-reach", min=0, help="Followers from which an enforced decision goes to the review queue for a person to confirm."),
+    secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark the session cookie Secure (serve behind HTTPS)."),
+    log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."),
+) -> None:
+    """Serve the JSON API (/v1, OpenAPI at /docs) and the reviewers' pages (/queue) until stopped.
+
+    Every /v1 endpoint needs a key from `proscribe keys create`; /healthz is open.
+    With --demo the database gets the fictional demo once, and the first start
+    prints an admin key to sign in with (later starts say how to make another).
+
+    Example:  proscribe serve --demo   then open http://127.0.0.1:8000/
+    """
+    import uvicorn
+
+    from proscribe.api.app import create_app
+    from proscribe.api.service import ServiceConfig
+    from proscribe.pipeline import MissingPart
+    from proscribe.policy.profile import load
+    from proscribe.policy.yamlfile import FileError
+    from proscribe.review.queue import QueueSettings
+    from proscribe.store.db import DatabaseError, redact, resolve_url
+
+    url = resolve_url(db)
+    custom = {}
+    for path in profile:
+        try:
+            p = load(path)
+        except FileError as exc:
+            raise fail(f"invalid profile:\n{exc}") from None
+        custom[p.name] = p
+    config = ServiceConfig(db_url=url, model=model, queue=QueueSettings(high_reach_followers=high_reach), profiles=custom, secure_cookies=secure_cookies)
+    try:
+        application = create_app(config)
+    except DatabaseError as exc:
+        raise fail(str(exc)) from None
+    if demo:
+        from proscribe.examples import demo as demo_seed
+
+        result = demo_seed.seed(url)
+        err.print(f"demo: {result.decided} new decisions, {result.queued} new review items in {redact(url)}", highlight=False)
+        if result.admin_key:
+            err.print("demo admin key (shown once; only its hash is stored):", highlight=False)
+            typer.echo(result.admin_key)
+        else:
+            err.print(
+                f"a demo admin key exists already (name {demo_seed.ADMIN_NAME}); make another with: "
+                f"proscribe keys create --role admin --name NAME{' --db ' + redact(url) if db else ''}",
+                highlight=False,
+            )
+    try:
+        application.state.service.parts()  # load the registry and model before the first request
+    except MissingPart as exc:
+        err.print(f"[yellow]warning:[/] {exc}; posts cannot be decided until it is available (review pages still work)", highlight=False)
+    err.print(f"serving on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops", highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)

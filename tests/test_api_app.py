@@ -1,0 +1,184 @@
+"""The HTTP API from a client's side: keys and roles, posts and decisions, limits, accounts, registry, review, appeals, audit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from service_helpers import make_app, make_key, post
+
+from proscribe.api.service import Limits
+
+DECISION_KEYS = ["post_id", "profile", "violation", "category", "context", "score", "action", "entities", "account",
+                 "linked_accounts", "exemptions", "reasons", "notice", "versions"]
+
+
+@pytest.fixture
+def api(db_url: str):  # type: ignore[no-untyped-def]
+    app = make_app(db_url, limits=Limits(body_bytes=20_000, batch=5, text_chars=2_000))
+    keys = {role: make_key(db_url, role, f"{role}-1") for role in ("admin", "reviewer", "auditor", "platform")}
+    keys["reviewer2"] = make_key(db_url, "reviewer", "reviewer-2")
+    with TestClient(app) as client:
+        yield client, keys
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_healthz_is_open_and_everything_else_needs_a_valid_key(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    assert client.get("/healthz").json()["status"] == "ok"
+    r = client.get("/v1/decisions")
+    assert r.status_code == 401 and "API key is required" in r.json()["error"]
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert client.get("/v1/decisions", headers=auth("psk_0000000000_" + "x" * 43)).status_code == 401
+    assert client.get("/v1/decisions", headers={"X-API-Key": keys["auditor"]}).status_code == 200
+
+
+def test_roles_separate_submitting_reviewing_and_reading(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    body = post("p1", "Glory to Hamas")
+    r = client.post("/v1/posts?profile=meta", json=body, headers=auth(keys["auditor"]))
+    assert r.status_code == 403 and "auditor" in r.json()["error"]
+    assert client.post("/v1/posts?profile=meta", json=body, headers=auth(keys["reviewer"])).status_code == 403
+    assert client.post("/v1/posts?profile=meta", json=body, headers=auth(keys["platform"])).status_code == 200
+    assert client.get("/v1/audit", headers=auth(keys["platform"])).status_code == 403
+    assert client.get("/v1/audit", headers=auth(keys["auditor"])).status_code == 200
+    assert client.post("/v1/review/items/1/claim", headers=auth(keys["platform"])).status_code == 403
+
+
+def test_posts_come_back_as_the_decision_contract_and_are_idempotent(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    h = auth(keys["platform"])
+    one = client.post("/v1/posts?profile=meta", json=post("p1", "Glory to Hamas and its fighters"), headers=h)
+    assert one.status_code == 200
+    decision = one.json()
+    assert list(decision) == DECISION_KEYS
+    assert decision["violation"] is True and decision["action"] == "remove"
+    assert [e["id"] for e in decision["entities"]] == ["hamas"]
+    again = client.post("/v1/posts?profile=meta", json=post("p1", "changed text, same id"), headers=h)
+    assert again.text == one.text  # the stored decision, byte for byte
+    batch = client.post("/v1/posts?profile=x", json=[post("p2", "Reuters reported on Hamas"), post("p1", "Glory to Hamas")], headers=h)
+    assert [d["post_id"] for d in batch.json()] == ["p2", "p1"]
+    assert [d["profile"] for d in batch.json()] == ["x", "x"]
+    assert batch.json()[0]["violation"] is False and batch.json()[0]["context"] == "news"
+    assert client.get("/v1/decisions/p1?profile=meta", headers=h).text == one.text
+    listed = client.get("/v1/decisions?profile=meta", headers=h).json()
+    assert [d["post_id"] for d in listed["decisions"]] == ["p1"] and listed["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"text": "", "author": {"id": "a"}}, "post.id", "required field id is missing"),
+        ({"id": "p", "text": 5, "author": {"id": "a"}}, "post.text", "text must be a string"),
+        ({"id": "p", "text": "", "author": {}}, "post.author.id", "author.id is missing"),
+        ({"id": "p", "text": "", "author": {"id": "a", "followers": "many"}}, "post.author.followers", "whole number"),
+        ({"id": "p" * 600, "text": "", "author": {"id": "a"}}, "post.id", "too long"),
+        ({"id": "p", "text": "x" * 2001, "author": {"id": "a"}}, "post.text", "at most 2000"),
+        ([], "body", "empty"),
+        ([post(f"p{i}", "") for i in range(6)], "body", "at most 5"),
+        ([post("p", ""), post("p", "")], "posts[1].id", "repeats posts[0]"),
+    ],
+)
+def test_bad_posts_get_a_422_naming_the_field_and_nothing_is_written(api, body, field: str, words: str) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    r = client.post("/v1/posts?profile=meta", json=body, headers=auth(keys["platform"]))
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field and words in r.json()["error"]
+    assert client.get("/v1/decisions", headers=auth(keys["auditor"])).json()["decisions"] == []
+
+
+def test_a_bad_post_in_a_batch_rejects_the_whole_batch(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    r = client.post("/v1/posts?profile=meta", json=[post("ok", "Glory to Hamas"), {"id": "bad"}], headers=auth(keys["platform"]))
+    assert r.status_code == 422 and r.json()["field"] == "posts[1].text"
+    assert client.get("/v1/decisions/ok?profile=meta", headers=auth(keys["auditor"])).status_code == 404
+
+
+def test_limits_on_body_json_and_profile(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    h = {**auth(keys["platform"]), "content-type": "application/json"}
+    big = client.post("/v1/posts", content=b"[" + b" " * 30_000 + b"]", headers=h)
+    assert big.status_code == 413 and "at most 20000 bytes" in big.json()["error"]
+    assert "not JSON" in client.post("/v1/posts", content=b"{nope", headers=h).json()["error"]
+    deep = client.post("/v1/posts", content=b"[" * 5000 + b"]" * 5000, headers=h)
+    assert deep.status_code == 422
+    unknown = client.post("/v1/posts?profile=../../etc/passwd", json=post("p", ""), headers=h)
+    assert unknown.status_code == 422 and unknown.json()["field"] == "profile" and "meta" in unknown.json()["error"]
+
+
+def test_pydantic_errors_name_the_field(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    r = client.post("/v1/review/items/1/decision", json={"outcome": "confirm"}, headers=auth(keys["reviewer"]))
+    assert r.status_code == 422 and r.json()["field"] == "reason" and "required" in r.json()["error"].lower()
+    r = client.get("/v1/decisions?limit=0", headers=auth(keys["auditor"]))
+    assert r.status_code == 422 and r.json()["field"].endswith("limit")
+
+
+def test_accounts_registry_and_links(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    client.post("/v1/posts?profile=meta", json=[post("p1", "Glory to Hamas", author="a1"), post("p2", "Glory to Hamas", author="a1", days_ago=0.5)],
+                headers=auth(keys["platform"]))
+    state = client.get("/v1/accounts/a1", headers=auth(keys["auditor"])).json()
+    assert state["profiles"][0]["strikes"] == 2 and state["profiles"][0]["profile"] == "meta"
+    assert client.get("/v1/accounts/nobody", headers=auth(keys["auditor"])).status_code == 404
+    assert client.post("/v1/accounts/a1/links", json={"other": "a2"}, headers=auth(keys["reviewer"])).status_code == 403
+    linked = client.post("/v1/accounts/a1/links", json={"other": "a2", "note": "same office"}, headers=auth(keys["admin"])).json()
+    assert linked["linked"] is True and linked["linked_accounts"] == [{"id": "a2", "via": "link"}]
+    found = client.get("/v1/registry/search", params={"q": "حزب الله"}, headers=auth(keys["auditor"])).json()
+    assert found["results"][0]["id"] == "hizballah"
+    entity = client.get("/v1/registry/entities/hamas", headers=auth(keys["auditor"])).json()["entity"]
+    assert any(d["list"] == "us-ofac-fto" for d in entity["designations"])
+    assert client.get("/v1/registry/entities/nope", headers=auth(keys["auditor"])).status_code == 404
+    assert client.get("/v1/registry/versions", headers=auth(keys["auditor"])).json()["versions"][0]["id"] == 1
+
+
+def test_review_then_appeal_through_the_api_records_every_actor(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    r = client.post("/v1/posts?profile=meta", json=post("p1", "perhaps praise Hamas", author="a1"), headers=auth(keys["platform"]))
+    assert r.json()["action"] == "review"
+    items = client.get("/v1/review/items", headers=auth(keys["reviewer"])).json()["items"]
+    assert [(i["post_id"], i["reason"]) for i in items] == [("p1", "uncertain")]
+    item = items[0]["id"]
+    assert client.post(f"/v1/review/items/{item}/decision", json={"outcome": "confirm", "reason": "praise"}, headers=auth(keys["reviewer"])).status_code == 409
+    assert client.post(f"/v1/review/items/{item}/claim", headers=auth(keys["reviewer"])).json()["claimed_by"] == "reviewer:reviewer-1"
+    taken = client.post(f"/v1/review/items/{item}/claim", headers=auth(keys["reviewer2"]))
+    assert taken.status_code == 409 and "held by reviewer:reviewer-1" in taken.json()["error"]
+    done = client.post(f"/v1/review/items/{item}/decision", json={"outcome": "confirm", "reason": "praises the attackers"}, headers=auth(keys["reviewer"]))
+    assert done.status_code == 200 and done.json()["status"] == "closed"
+    status = client.get("/v1/decisions/p1/status?profile=meta", headers=auth(keys["auditor"])).json()
+    assert status["action"] == "remove" and status["strike"] is True and status["reviewed"] == "confirm"
+    assert {e["actor"] for e in status["events"] if e["kind"] in ("strike", "review")} == {"reviewer:reviewer-1"}
+
+    filed = client.post("/v1/appeals", json={"kind": "content", "profile": "meta", "post_id": "p1", "statement": "I was quoting"}, headers=auth(keys["platform"]))
+    assert filed.status_code == 201 and filed.json()["excluded"] == ["reviewer:reviewer-1"]
+    appeal = filed.json()["id"]
+    again = client.post("/v1/appeals", json={"kind": "content", "profile": "meta", "post_id": "p1"}, headers=auth(keys["platform"]))
+    assert again.status_code == 409
+    same = client.post(f"/v1/appeals/{appeal}/claim", headers=auth(keys["reviewer"]))
+    assert same.status_code == 403 and "different reviewer" in same.json()["error"]
+    assert client.post(f"/v1/appeals/{appeal}/claim", headers=auth(keys["reviewer2"])).status_code == 200
+    decided = client.post(f"/v1/appeals/{appeal}/decision", json={"outcome": "overturn", "reason": "quotation in a news context"}, headers=auth(keys["reviewer2"])).json()
+    assert decided["outcome"] == "overturn" and decided["status"] == "closed"
+    status = client.get("/v1/decisions/p1/status?profile=meta", headers=auth(keys["auditor"])).json()
+    assert status["action"] == "allow" and status["reversed"] is True and status["strike"] is False
+    assert client.get("/v1/accounts/a1", headers=auth(keys["auditor"])).json()["profiles"][0]["strikes"] == 0
+
+    audit = client.get("/v1/audit", headers=auth(keys["auditor"])).json()["entries"]
+    seen = [(e["actor"], e["action"]) for e in reversed(audit)]
+    for expected in [("platform:platform-1", "posts.submit"), ("reviewer:reviewer-1", "review.claim"), ("reviewer:reviewer-1", "review.confirm"),
+                     ("platform:platform-1", "appeal.file"), ("reviewer:reviewer-2", "appeal.claim"), ("reviewer:reviewer-2", "appeal.overturn")]:
+        assert expected in seen
+    assert seen.index(("reviewer:reviewer-1", "review.confirm")) < seen.index(("reviewer:reviewer-2", "appeal.overturn"))
+
+
+def test_openapi_documents_the_endpoints(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+    spec = client.get("/openapi.json").json()
+    for path in ("/v1/posts", "/v1/decisions/{post_id}", "/v1/accounts/{account_id}", "/v1/registry/search", "/v1/review/items/{item_id}/claim",
+                 "/v1/appeals", "/v1/appeals/{appeal_id}/decision", "/v1/audit"):
+        assert path in spec["paths"]
+    assert "oneOf" in json.dumps(spec["paths"]["/v1/posts"]["post"]["requestBody"])
