@@ -1,0 +1,336 @@
+"""Pair matching of two names (does "Olaf Scholze" name "Olaf Scholz"?): a declarative table of weighted features.
+
+In the spirit of nomenklatura's logic_v2: every score comes with its
+explanation, and the rules are data (`FEATURES`), not branches. Names are
+folded (proscribe's normalisation, then rigour's ASCII transliteration, so
+مسعود and Masoud meet), split into tokens, legal forms and stop words set
+aside for organisations, and aligned token by token (exact, initial,
+consonant skeleton, edit distance). The base score is a length-weighted Dice
+overlap of the aligned tokens; qualifier features then add or subtract
+(tokens that disagree on both sides, numbers that differ, an extra country
+name, an abbreviation, a word joined or split).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+from rigour.text.distance import levenshtein
+from rigour.text.translit import ascii_text
+
+from proscribe.text.normalize import normalize
+
+THRESHOLD = 0.7
+
+LEGAL_FORMS = frozenset(
+    {
+        "llc", "inc", "ltd", "limited", "plc", "corp", "corporation", "co", "company", "sa", "sarl", "sas", "gmbh", "ag", "kg",
+        "bv", "nv", "oy", "ab", "as", "aps", "spa", "srl", "sro", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "llp",
+        "lp", "pte", "pty", "sdn", "bhd", "de cv", "cv", "sp", "zoo", "z", "o", "joint", "stock", "incorporated", "holding", "holdings",
+        "group", "na", "kft", "doo", "ad", "ead", "sl", "slu", "lda", "ltda", "sc", "tbk", "pt", "aktiengesellschaft",
+        "aktiengeselschaft", "gesellschaft", "mbh", "societatea", "raspundere", "limitata", "societe", "anonyme",
+        "obshchestvo", "aktsionernoe", "obshestvo", "ogranichennoy", "otvetstvennostyu", "sociedad", "anonima",
+    }
+)
+STOP_WORDS = frozenset({"the", "of", "and", "de", "la", "le", "du", "des", "der", "die", "das", "for", "y", "e", "et", "und"})
+ROMAN = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"})
+COUNTRY_TOKENS = frozenset(
+    {
+        "mexico", "germany", "netherlands", "japan", "sweden", "denmark", "norway", "nederland", "norge", "usa", "uk", "london", "asia",
+        "europe", "china", "india", "russia", "france", "italy", "spain", "brazil", "canada", "australia", "singapore", "boston",
+        "cleveland", "phoenix", "angeles", "dubai", "iran", "iraq", "syria", "lebanon", "turkey", "hong", "kong", "uae", "america",
+        "international", "global",
+    }
+) - {"international", "global"}
+_PUNCT = re.compile(r"[^\w\s]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "ten": "10", "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "1st": "1", "2nd": "2", "3rd": "3",
+    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
+}
+PATRONYMIC = frozenset({"bin", "ibn", "ben", "bint", "binti", "ould"})
+_VOWELS = re.compile(r"[aeiouy]")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedName:
+    text: str
+    tokens: tuple[str, ...]
+    legal: tuple[str, ...]
+    numbers: frozenset[str]
+    joined: str
+    folded: str  # normalised in its own script, before transliteration
+
+
+@dataclass(slots=True)
+class Comparison:
+    """What the features look at: the two prepared names and their token alignment."""
+
+    a: PreparedName
+    b: PreparedName
+    schema: str
+    pairs: list[tuple[str, str, float, str]] = field(default_factory=list)  # token a, token b, similarity, how
+    unmatched_a: list[str] = field(default_factory=list)
+    unmatched_b: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One rule: a function of the comparison giving (0..1, explanation), and its weight."""
+
+    name: str
+    weight: float
+    func: Callable[[Comparison], tuple[float, str]]
+    qualifier: bool = True  # qualifiers add to the base score; base features compete (the max counts)
+
+
+@lru_cache(maxsize=100_000)
+def prepare(name: str, schema: str = "Person") -> PreparedName:
+    """Fold, transliterate, tokenise; set legal forms and numbers aside."""
+    text = folded = normalize(_CAMEL.sub(" ", name) if not name.isupper() else name).text
+    if not text.isascii():
+        text = ascii_text(text).lower()
+    text = _PUNCT.sub(" ", text.replace("&", " and "))
+    raw = text.split()
+    org = schema not in ("Person",)
+    tokens: list[str] = []
+    legal: list[str] = []
+    numbers: set[str] = set()
+    pending_number = 0
+    for tok in raw:
+        tok = NUMBER_WORDS.get(tok, tok)
+        if tok.isdigit():
+            # "forty four" / "forty 4" -> 44
+            if pending_number and int(tok) < 10 and pending_number % 10 == 0:
+                numbers.discard(str(pending_number))
+                tok = str(pending_number + int(tok))
+            pending_number = int(tok)
+            numbers.add(tok)
+            continue
+        pending_number = 0
+        if org and tok in ROMAN and len(raw) > 1:
+            numbers.add(tok)
+            continue
+        if org and tok in LEGAL_FORMS and len(raw) > 1:
+            legal.append(tok)
+            continue
+        if tok in STOP_WORDS and len(raw) > 1:
+            continue
+        if tokens and tokens[-1] == tok:
+            continue  # "Sergey Sergey Shoigu"
+        tokens.append(tok)
+    return PreparedName(name, tuple(tokens), tuple(legal), frozenset(numbers), "".join(tokens), folded)
+
+
+def _skeleton(tok: str) -> str:
+    tok = tok.replace("q", "k").replace("c", "k").replace("ph", "f").replace("ou", "u").replace("j", "y")
+    return re.sub(r"(.)\1+", r"\1", _VOWELS.sub("", tok[1:])) if len(tok) > 1 else tok
+
+
+def token_similarity(x: str, y: str, person: bool) -> tuple[float, str]:
+    if x == y:
+        return 1.0, "exact"
+    if person and (len(x) == 1 or len(y) == 1):
+        return (0.6, "initial") if x[0] == y[0] else (0.0, "")
+    longest = max(len(x), len(y))
+    sim = 1.0 - levenshtein(x, y) / longest
+    how = "edit distance"
+    short, long = (x, y) if len(x) < len(y) else (y, x)
+    if len(short) >= 3 and short[0] == long[0] and _subsequence(short, long) and sim < 0.75:
+        return 0.75, "contraction"  # intl / international
+    if len(x) >= 4 and len(y) >= 4 and x[0] == y[0] and _skeleton(x) == _skeleton(y) and sim < 0.85:
+        sim, how = 0.85, "same consonants"
+    return sim, how
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
+    """Greedy best-first alignment of the tokens of a and b."""
+    person = schema == "Person"
+    cmp = Comparison(a, b, schema)
+    candidates = []
+    for i, x in enumerate(a.tokens):
+        for j, y in enumerate(b.tokens):
+            sim, how = token_similarity(x, y, person)
+            if sim >= 0.6:
+                candidates.append((sim, min(len(x), len(y)), i, j, how))
+    candidates.sort(reverse=True)
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for sim, _, i, j, how in candidates:
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        cmp.pairs.append((a.tokens[i], b.tokens[j], sim, how))
+    cmp.unmatched_a = [t for i, t in enumerate(a.tokens) if i not in used_a]
+    cmp.unmatched_b = [t for j, t in enumerate(b.tokens) if j not in used_b]
+    # Initials written together ("JC" for Jean-Claude): one short token against the first letters of several.
+    for side, other in ((cmp.unmatched_a, cmp.unmatched_b), (cmp.unmatched_b, cmp.unmatched_a)):
+        for tok in list(side):
+            if 2 <= len(tok) <= 3 and len(other) >= len(tok):
+                firsts = "".join(t[0] for t in other[: len(tok)])
+                if firsts == tok:
+                    side.remove(tok)
+                    for t in other[: len(tok)]:
+                        cmp.pairs.append((tok, t, 0.6, "initials"))
+                    del other[: len(tok)]
+    return cmp
+
+
+# -- features --------------------------------------------------------------------------
+
+
+def _w(tok: str) -> float:
+    return min(len(tok), 8) if len(tok) > 1 else 0.5
+
+
+def token_dice(c: Comparison) -> tuple[float, str]:
+    total = sum(_w(t) for t in c.a.tokens) + sum(_w(t) for t in c.b.tokens)
+    if not total:
+        return 0.0, "no name words"
+    got = sum(sim * (_w(x) + _w(y)) for x, y, sim, _ in c.pairs)
+    parts = ", ".join(f"{x}≈{y} {how} {sim:.2f}" for x, y, sim, how in c.pairs)
+    return got / total, f"aligned words [{parts}]"
+
+
+def joined_equal(c: Comparison) -> tuple[float, str]:
+    if c.a.joined and c.a.joined == c.b.joined:
+        return 1.0, f"same letters without spaces: {c.a.joined}"
+    return 0.0, ""
+
+
+def abbreviation(c: Comparison) -> tuple[float, str]:
+    for short, long in ((c.a, c.b), (c.b, c.a)):
+        if len(short.tokens) == 1 and 2 <= len(short.tokens[0]) <= 6 and len(long.tokens) >= 2:
+            initials = "".join(t[0] for t in long.tokens)
+            if short.tokens[0] == initials:
+                return 0.8, f"{short.tokens[0]} abbreviates {' '.join(long.tokens)}"
+    return 0.0, ""
+
+
+def conflicting_words(c: Comparison) -> tuple[float, str]:
+    """Words on both sides that align with nothing: different people or companies."""
+    if c.unmatched_a and c.unmatched_b:
+        n = min(len(c.unmatched_a), len(c.unmatched_b))
+        return min(1.0, 0.5 * n + 0.5), f"words that disagree: {c.unmatched_a} vs {c.unmatched_b}"
+    return 0.0, ""
+
+
+def number_mismatch(c: Comparison) -> tuple[float, str]:
+    if c.a.numbers != c.b.numbers and (c.a.numbers or c.b.numbers):
+        return 1.0, f"numbers differ: {sorted(c.a.numbers)} vs {sorted(c.b.numbers)}"
+    return 0.0, ""
+
+
+def extra_place(c: Comparison) -> tuple[float, str]:
+    """An organisation name with a country or city added: a subsidiary, not the same company."""
+    if c.schema == "Person":
+        return 0.0, ""
+    extra = [t for t in c.unmatched_a + c.unmatched_b if t in COUNTRY_TOKENS]
+    return (1.0, f"place added: {extra}") if extra else (0.0, "")
+
+
+def initial_only_match(c: Comparison) -> tuple[float, str]:
+    """Person names whose given names agree only by an initial ("A. Nazarbayev" vs "Nursultan Nazarbayev")."""
+    if c.schema != "Person":
+        return 0.0, ""
+    initials = [p for p in c.pairs if p[3] == "initial"]
+    if initials and len(c.pairs) - len(initials) <= 1:
+        return 1.0, f"given name known only by its initial: {initials[0][0]}/{initials[0][1]}"
+    return 0.0, ""
+
+
+def weak_token_mismatch(c: Comparison) -> tuple[float, str]:
+    """An aligned pair only alike by edit distance (below 0.8): Lukashevich/Lukashenko, Orbach/Orbán."""
+    weak = [p for p in c.pairs if p[2] < 0.8 and p[3] == "edit distance"]
+    if weak:
+        return 1.0, f"words only alike: {weak[0][0]}/{weak[0][1]} {weak[0][2]:.2f}"
+    return 0.0, ""
+
+
+def subset_name(c: Comparison) -> tuple[float, str]:
+    """Every word of the shorter name (two words or more) found in the longer: Boris Johnson in his full name."""
+    shorter = c.a.tokens if len(c.a.tokens) <= len(c.b.tokens) else c.b.tokens
+    if len(shorter) < 2 or len(c.pairs) < len(shorter) or (c.unmatched_a and c.unmatched_b):
+        return 0.0, ""
+    mean = sum(p[2] for p in c.pairs) / len(c.pairs)
+    return (0.75 * mean, "the shorter name is part of the longer") if mean >= 0.8 else (0.0, "")
+
+
+def patronymic_order(c: Comparison) -> tuple[float, str]:
+    """"Salman bin Muhammad" is not "Muhammad bin Salman": the words around bin/ibn must keep their order."""
+    def chain(tokens: tuple[str, ...]) -> list[str]:
+        return [t for t in tokens if t not in PATRONYMIC]
+
+    if not (set(c.a.tokens) & PATRONYMIC and set(c.b.tokens) & PATRONYMIC):
+        return 0.0, ""
+    pos_b = {y: i for i, y in enumerate(chain(c.b.tokens))}
+    mapped = [pos_b.get(y) for x in chain(c.a.tokens) for (px, y, _, _) in c.pairs if px == x]
+    mapped = [m for m in mapped if m is not None]
+    if any(m2 < m1 for m1, m2 in zip(mapped, mapped[1:])):
+        return 1.0, "father's and own name swapped around bin/ibn"
+    return 0.0, ""
+
+
+def same_script_differs(c: Comparison) -> tuple[float, str]:
+    """Two names in the same non-Latin script that differ: transliteration would blur a real difference (高石/高市)."""
+    if c.a.text.isascii() or c.b.text.isascii():
+        return 0.0, ""
+    x, y = c.a.folded, c.b.folded
+    if x == y:
+        return 0.0, ""
+    if _script_block(x) == _script_block(y):
+        return 1.0, "same script, different letters"
+    return 0.0, ""
+
+
+def _script_block(text: str) -> int:
+    for ch in text:
+        if ch.isalpha():
+            return ord(ch) >> 8
+    return -1
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("token_dice", 1.0, token_dice, qualifier=False),
+    Feature("joined_equal", 1.0, joined_equal, qualifier=False),
+    Feature("abbreviation", 1.0, abbreviation, qualifier=False),
+    Feature("subset_name", 1.0, subset_name, qualifier=False),
+    Feature("conflicting_words", -0.25, conflicting_words),
+    Feature("number_mismatch", -0.35, number_mismatch),
+    Feature("extra_place", -0.2, extra_place),
+    Feature("initial_only_match", -0.2, initial_only_match),
+    Feature("weak_token_mismatch", -0.2, weak_token_mismatch),
+    Feature("patronymic_order", -0.4, patronymic_order),
+    Feature("same_script_differs", -0.25, same_script_differs),
+)
+
+
+def match_names(name1: str, name2: str, schema: str = "Person") -> tuple[float, str]:
+    """(score 0..1, explanation) that two names name the same person or organisation; >= THRESHOLD is a match."""
+    person_like = "Person" if schema == "Person" else schema
+    a, b = prepare(name1, person_like), prepare(name2, person_like)
+    c = align(a, b, person_like)
+    base, base_why = 0.0, "nothing alike"
+    notes: list[str] = []
+    adjust = 0.0
+    for f in FEATURES:
+        value, why = f.func(c)
+        if not value:
+            continue
+        if f.qualifier:
+            adjust += f.weight * value
+            notes.append(f"{f.name} {f.weight * value:+.2f}: {why}")
+        elif f.weight * value > base:
+            base, base_why = f.weight * value, f"{f.name} {f.weight * value:.2f}: {why}"
+    score = max(0.0, min(1.0, base + adjust))
+    return round(score, 4), "; ".join([base_why, *notes])
