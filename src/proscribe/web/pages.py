@@ -103,11 +103,11 @@ class Pages:
             raise _Redirect("/login?next=" + quote(request.url.path))
         return who
 
-    def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def render(self, request: Request, name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("actor", None)
         flash = request.session.pop("flash", None)
         return self.templates.TemplateResponse(
-            request, name, {"csrf": self.csrf(request), "flash": flash, "profiles": self.svc.profile_names(), **context}, status_code=status
+            request, name, {"csrf": self.csrf(request), "flash": flash, "profiles": self.svc.profile_names(), **context}, status_code=http_status
         )
 
     # --- helpers over the parts -------------------------------------------------------

@@ -31,8 +31,7 @@ def seed(db_url: str, profiles: tuple[str, ...] = PROFILES, create_key: bool = T
     """Decide the demo posts under each profile (idempotent), queue what needs review, make a demo admin key once."""
     from proscribe.api import keys
     from proscribe.detect.matcher import Matcher
-    from proscribe.api.service import scanner_for
-    from proscribe.pipeline import Rejected, read_posts
+    from proscribe.pipeline import Parts, Rejected, Scanner, read_posts
     from proscribe.policy.profile import load
     from proscribe.registry import service as registry
     from proscribe.review.queue import QueueSettings, sync
@@ -46,6 +45,8 @@ def seed(db_url: str, profiles: tuple[str, ...] = PROFILES, create_key: bool = T
         items.append(entry)
     snap = registry.current(db_url)
     matcher = Matcher.from_entities(snap.entities)
+    # The real registry and detector; the verdicts come from the file, so no classifier is needed.
+    parts = Parts(str(snap.version), snap.entities, matcher, classifier=None)
     assessed = {
         i.post.id: (_assessment(i.post.id, i.original.get("demo_verdict") or {}, tuple(matcher.find(i.post.text, "text"))), None)
         for i in items
@@ -53,8 +54,7 @@ def seed(db_url: str, profiles: tuple[str, ...] = PROFILES, create_key: bool = T
     decided = 0
     for name in profiles:
         profile = load(name)
-        tiers = {e.id: int(e.tiers[profile.tier_source]) for e in snap.entities if (e.tiers or {}).get(profile.tier_source) is not None}
-        scanner = scanner_for(profile, db_url, tiers)
+        scanner = Scanner(profile, db_url, parts)
         decided += scanner.scan(list(items), assessed=assessed).decided
     secret = None
     with db.session(db_url) as s:
