@@ -259,7 +259,7 @@ def _reason_regex_only(name: str, start: int, text: str, matcher_found: list[Men
     return "weak name (common words, given names) without context"
 
 
-def run(posts: int = 100_000, seconds: float = 10.0, data_dir: Path | None = None, sample: int = 2000) -> dict[str, Any]:
+def run(posts: int = 100_000, seconds: float = 5.0, data_dir: Path | None = None, sample: int = 2000) -> dict[str, Any]:
     """The benchmark; returns one JSON-ready object."""
     data_dir = data_dir if data_dir is not None else default_data_dir()
     rss0 = _rss_mb()

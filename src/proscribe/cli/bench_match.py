@@ -14,7 +14,7 @@ from proscribe.cli.common import DbOption, err, fail, print_json
 def bench_match(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object (posts_per_s, regex_posts_per_s, speedup, …)."),
     posts: int = typer.Option(100_000, "--posts", min=1, help="Posts in the corpus (shared corpora repeated with variations)."),
-    seconds: float = typer.Option(10.0, "--seconds", min=0.1, help="Time budget for the regex baseline, timed on a sample."),
+    seconds: float = typer.Option(5.0, "--seconds", min=0.1, help="Time budget for the regex baseline, timed on a sample."),
     data: Path = typer.Option(None, "--data", help="The shared data folder (lists/, corpora/). Default: ../shared/data."),
     db: str = DbOption,
 ) -> None:

@@ -230,7 +230,9 @@ class Matcher:
 
         for idx, (rep, group) in enumerate(reps):
             info = self._entities[idx]
-            generate = variants and (info.in_scope or rep.kind is EntityKind.EVENT or bool(rep.tiers))
+            # Spelling variants for the curated registry (and events): the lists' thousands of in-scope
+            # names are searched as written (plus a joined form), which keeps the automaton compact.
+            generate = variants and (rep.kind is EntityKind.EVENT or bool(rep.tiers))
             seen_names: set[tuple[str, NameKind, bool]] = set()
             for e in group:
                 names = list(e.names)
@@ -248,7 +250,8 @@ class Matcher:
                 listed = {normalize_name(n.text) for e in group for n in e.names}
                 for surname, weak_surname in _surnames(group).items():
                     if surname not in listed:
-                        self._add_name(idx, rep, surname, NameKind.ALIAS, weak_surname, generate, add, table, short)
+                        # As written only: variants of "al sinwar" would drop the article and lose the particle.
+                        self._add_name(idx, rep, surname, NameKind.ALIAS, weak_surname, False, add, table, short)
             if rep.kind is EntityKind.EVENT and rep.date is not None:
                 for key in date_patterns(rep.date):
                     add(key, _Alias(idx, key, "date", True, False, False, False, False, rep.date.year), table)
