@@ -200,6 +200,18 @@ class Parts:
         return out
 
 
+def load_classifier(classify: Any, model: str | None) -> Any:
+    """A classifier by name (default, keyword, ...) or from a model directory."""
+    from pathlib import Path
+
+    try:
+        if model and Path(model).is_dir():
+            return classify.load("default", path=model)
+        return classify.load(model or "default")
+    except (OSError, ValueError) as exc:
+        raise MissingPart(f"cannot load the classifier {model or 'default'!r}: {exc}") from exc
+
+
 def load_parts(db_url: str | None, model: str | None = None) -> Parts:
     """Load the registry (as stored, or the starter registry), the matcher and the classifier."""
     service = _need("proscribe.registry.service", "the registry")
@@ -214,7 +226,7 @@ def load_parts(db_url: str | None, model: str | None = None) -> Parts:
     matcher = matcher_mod.Matcher.from_entities(snapshot.entities)
     if not hasattr(classify, "load"):
         raise MissingPart("the classifier (proscribe.classify.load) is not available")
-    classifier = classify.load(model or "default")
+    classifier = load_classifier(classify, model)
     return Parts(str(snapshot.version), snapshot.entities, matcher, classifier, screen)
 
 
