@@ -130,7 +130,7 @@ def test_mix_meets_the_targets(records: list[dict]) -> None:
 
 def test_many_entities_and_events_are_covered(records: list[dict]) -> None:
     entities = Counter(e for r in records for e in r["entities"])
-    expected = {"hamas", "qassam-brigades", "hizballah", "pij", "houthis", "irgc",
+    expected = {"hamas", "qassam-brigades", "hizballah", "pij", "ansarallah", "irgc",
                 "irgc-qods-force", "isis", "isis-k", "al-qaida", "event-2023-10-07"}
     assert expected <= entities.keys(), expected - entities.keys()
     events = [e for e in entities if e.startswith("event-")]
