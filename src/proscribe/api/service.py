@@ -82,6 +82,7 @@ class Service:
         self._parts: Any = None
         self._parts_lock = threading.Lock()
         self._checked = 0.0
+        self._failed: tuple[float, Exception] | None = None
         self._profiles: dict[str, Profile] = dict(config.profiles)
         self._tiers: dict[tuple[str, str], dict[str, int]] = {}
         self._touched: dict[str, float] = {}
@@ -108,7 +109,14 @@ class Service:
             return self._parts
         with self._parts_lock:
             if self._parts is None:
-                self._parts = self._load_parts()
+                if self._failed is not None and now - self._failed[0] < REGISTRY_RECHECK_SECONDS:
+                    raise self._failed[1]  # do not reload the registry and model on every request
+                try:
+                    self._parts = self._load_parts()
+                except Exception as exc:
+                    self._failed = (now, exc)
+                    raise
+                self._failed = None
             elif now - self._checked >= REGISTRY_RECHECK_SECONDS:
                 from proscribe.registry import service as registry
 
@@ -152,6 +160,13 @@ class Service:
         if key not in self._tiers:
             source = profile.tier_source
             self._tiers[key] = {e.id: int(e.tiers[source]) for e in snap.entities if (e.tiers or {}).get(source) is not None}
+        return self._tiers[key]
+
+    def _parts_tiers(self, parts: Any, profile: Profile) -> Mapping[str, int]:
+        """Tiers from the loaded parts' registry, cached per registry version (no query per request)."""
+        key = (parts.registry_version, profile.tier_source)
+        if key not in self._tiers:
+            self._tiers[key] = parts.tiers(profile.tier_source)
         return self._tiers[key]
 
     # --- keys ---------------------------------------------------------------------------
@@ -232,11 +247,9 @@ class Service:
             if item.post.id in seen:
                 raise BadRequest(f"posts[{item.index}].id {item.post.id!r} repeats posts[{seen[item.post.id]}]", f"posts[{item.index}].id")
             seen[item.post.id] = item.index
-        scanner = scanner_for(profile, self.url)
-        stored = scanner.stored(i.post.id for i in items)
-        if any(i.post.id not in stored for i in items):
-            scanner.parts = self.parts()
-            scanner.given_tiers = self.tiers_for(profile)
+        parts = self.parts()
+        scanner = scanner_for(profile, self.url, self._parts_tiers(parts, profile))
+        scanner.parts = parts
         result = scanner.scan(items)
         with self.session() as s:
             enqueue_decisions(

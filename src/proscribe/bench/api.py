@@ -93,7 +93,9 @@ class Phase:
         }
 
 
-async def _drive(client: httpx.AsyncClient, rate: int, seconds: float, make: Callable[[int], httpx.Request], sent_ids: list[str] | None) -> Phase:
+async def _drive(
+    client: httpx.AsyncClient, rate: int, seconds: float, make: Callable[[int], httpx.Request], sent_ids: list[str] | None, ok_ids: list[str] | None = None
+) -> Phase:
     phase = Phase(rate, seconds, latencies=[], statuses={})
     total = max(1, int(rate * seconds))
     in_flight = 0
@@ -109,6 +111,8 @@ async def _drive(client: httpx.AsyncClient, rate: int, seconds: float, make: Cal
             key = str(response.status_code)
             if response.status_code == 200:
                 phase.ok += 1
+                if ok_ids is not None:
+                    ok_ids.append(request_id(rate, i))
                 phase.latencies.append(latency)  # type: ignore[union-attr]
             else:
                 phase.errors += 1
@@ -141,28 +145,34 @@ def request_id(rate: int, i: int) -> str:
     return f"bench-{rate}-{i}"
 
 
-async def _run_rates(base: str, key: str, rates: Sequence[int], seconds: float, baseline_seconds: float, seed: int) -> tuple[list[dict[str, Any]], list[str]]:
+async def _run_rates(
+    base: str, key: str, rates: Sequence[int], seconds: float, baseline_seconds: float, seed: int
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     rng = random.Random(seed)
     sent_ids: list[str] = []
+    ok_ids: list[str] = []
     limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=64)
     out = []
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=httpx.Timeout(30.0), headers={"X-API-Key": key}) as client:
         # Warm up: the first requests load nothing new, but open connections and pages.
         for i in range(5):
-            await client.post("/v1/posts?profile=meta", json=_post(f"warm-{i}", rng))
+            warm = await client.post("/v1/posts?profile=meta", json=_post(f"warm-{i}", rng))
+            if warm.status_code != 200:
+                raise RuntimeError(f"the server cannot decide posts ({warm.status_code}): {warm.text[:500]}")
         sent_ids.extend(f"warm-{i}" for i in range(5))
+        ok_ids.extend(f"warm-{i}" for i in range(5))
         for rate in rates:
             def make_post(i: int, rate: int = rate) -> httpx.Request:
                 return client.build_request("POST", "/v1/posts?profile=meta", json=_post(request_id(rate, i), rng))
 
-            posts = await _drive(client, rate, seconds, make_post, sent_ids)
+            posts = await _drive(client, rate, seconds, make_post, sent_ids, ok_ids)
             baseline = await _drive(client, rate, baseline_seconds, lambda i: client.build_request("GET", "/healthz"), None)
             row = posts.to_json()
             base_json = baseline.to_json()
             row["baseline"] = {"endpoint": "GET /healthz", "p50_ms": base_json["p50_ms"], "p99_ms": base_json["p99_ms"], "errors": base_json["errors"]}
             row["p99_ratio"] = round(row["p99_ms"] / base_json["p99_ms"], 2) if row["p99_ms"] and base_json["p99_ms"] else None
             out.append(row)
-    return out, sent_ids
+    return out, sent_ids, ok_ids
 
 
 def _post(post_id: str, rng: random.Random) -> dict[str, Any]:
@@ -213,7 +223,7 @@ def run(
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         _wait_ready(base, proc)
-        rows, sent_ids = asyncio.run(_run_rates(base, key, rates, seconds, baseline_seconds if baseline_seconds is not None else min(seconds, 5.0), seed))
+        rows, sent_ids, ok_ids = asyncio.run(_run_rates(base, key, rates, seconds, baseline_seconds if baseline_seconds is not None else min(seconds, 5.0), seed))
     except RuntimeError as exc:
         log.flush()
         tail = (work / "server.log").read_text(errors="replace")[-2000:]
@@ -228,8 +238,7 @@ def run(
     with db.session(url) as s:
         stored = ledger_store.stored_decisions(s, sent_ids, "meta")
         total = ledger_store.count_decisions(s)
-    answered_ok = sum(r["ok"] for r in rows) + 5
-    lost = sorted(set(sent_ids) - set(stored))
+    lost = sorted(set(ok_ids) - set(stored))  # answered with a decision that the ledger does not hold
     goal = next((r for r in rows if r["rate"] == GOAL_RATE), None)
     return {
         "server": {"command": "proscribe serve (subprocess, 1 worker)", "database": "fresh SQLite file", "cpus": os.cpu_count()},
@@ -237,9 +246,10 @@ def run(
         "rates": rows,
         "decisions": {
             "sent": len(sent_ids),
-            "answered_ok": answered_ok,
+            "answered_ok": len(ok_ids),
             "stored": total,
-            "lost": len(lost),  # sent, but no decision stored
+            "lost": len(lost),  # answered 200, but no decision stored
+            "unanswered_stored": len(set(stored) - set(ok_ids)),  # a request that failed on the wire but was decided (it is idempotent)
             "extra": total - len(stored),  # stored, but never sent
             "lost_examples": lost[:5],
         },

@@ -112,9 +112,14 @@ def redact(url: str) -> str:
         return "<unparseable database URL>"
 
 
+@lru_cache(maxsize=16)
+def _maker(eng: Engine) -> sessionmaker[Session]:
+    # One factory an engine: a new sessionmaker builds a new Session class, whose event setup costs about a millisecond.
+    return sessionmaker(eng, expire_on_commit=False)
+
+
 @contextmanager
 def session(url: str | None = None) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on error."""
-    maker = sessionmaker(engine(url), expire_on_commit=False)
-    with maker.begin() as s:
+    with _maker(engine(url)).begin() as s:
         yield s
