@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -38,7 +39,7 @@ ALLOWED = REQUIRED | {"note", "author_role"}
 # Near-duplicates: same first 40 normalised characters (a few tolerated, short
 # posts open alike), or word sets that overlap almost entirely.
 NEAR_DUPLICATE_ALLOWANCE = 3
-JACCARD_LIMIT = 0.8
+JACCARD_LIMIT = 0.6
 MIN_WORDS_FOR_JACCARD = 6
 
 # Arabic letter variants folded before comparing, so a text is not "new" merely
@@ -166,26 +167,39 @@ def test_no_duplicates_of_the_other_files(second: tuple[str, list[dict]]) -> Non
 
 
 def _close_pairs(rows: list[dict], against: list[dict]) -> list[tuple[str, str, float]]:
-    """Pairs (from different lines) whose word sets overlap above the Jaccard limit."""
-    indexed = [(r["_where"], _words(r["text"])) for r in against]
-    indexed = [(w, s) for w, s in indexed if len(s) >= MIN_WORDS_FOR_JACCARD]
-    pairs = []
-    for row in rows:
-        words = _words(row["text"])
-        if len(words) < MIN_WORDS_FOR_JACCARD:
-            continue
-        for where, other in indexed:
-            if where == row["_where"]:
-                continue
-            # Cheap bound first: Jaccard cannot exceed the ratio of the set sizes.
-            small, large = sorted((len(words), len(other)))
-            if small < JACCARD_LIMIT * large:
+    """Pairs (from different lines) whose word sets overlap at or above the Jaccard limit.
+
+    Prefix filtering keeps this fast: with words ordered rarest first, two sets
+    with Jaccard >= t must share a word among the first |s| - ceil(t*|s|) + 1 of
+    each, so only pairs sharing such a word are compared exactly.
+    """
+    def sets(source: list[dict]) -> list[tuple[str, frozenset[str]]]:
+        found = [(r["_where"], _words(r["text"])) for r in source]
+        return [(where, words) for where, words in found if len(words) >= MIN_WORDS_FOR_JACCARD]
+
+    left, right = sets(rows), sets(against)
+    frequency = Counter(word for _, words in left + right for word in words)
+
+    def prefix(words: frozenset[str]) -> list[str]:
+        ordered = sorted(words, key=lambda w: (frequency[w], w))
+        return ordered[: len(words) - math.ceil(JACCARD_LIMIT * len(words)) + 1]
+
+    index: dict[str, list[int]] = {}
+    for number, (_, words) in enumerate(right):
+        for word in prefix(words):
+            index.setdefault(word, []).append(number)
+    pairs = set()
+    for where, words in left:
+        candidates = {n for word in prefix(words) for n in index.get(word, ())}
+        for number in candidates:
+            other_where, other = right[number]
+            if other_where == where:
                 continue
             score = len(words & other) / len(words | other)
             if score >= JACCARD_LIMIT:
-                pairs.append((row["_where"], where, round(score, 2)))
-    # Within one file each pair is found twice; report it once.
-    return sorted({tuple(sorted(p[:2])) + (p[2],) for p in pairs})
+                # Within one file each pair is found twice; keep it once.
+                pairs.add((*sorted((where, other_where)), round(score, 2)))
+    return sorted(pairs)
 
 
 def test_mix_follows_the_guide(second: tuple[str, list[dict]]) -> None:
