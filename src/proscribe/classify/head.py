@@ -105,7 +105,8 @@ class Head:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def raw_proba(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.weights.T + self.bias
+        x = np.asarray(x, dtype=np.float64)
+        z = ((x - self.mean) / self.scale) @ self.weights.T.astype(np.float64) + self.bias
         return _softmax(z)
 
     def violation_index(self) -> np.ndarray:
@@ -113,14 +114,15 @@ class Head:
 
     def proba(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(calibrated violation probability (n,), per-label probabilities (n, labels) consistent with it)."""
-        raw = self.raw_proba(x)
+        raw = self.raw_proba(np.asarray(x, dtype=np.float64))
         vi = self.violation_index()
         ni = np.array([i for i in range(len(self.labels)) if i not in set(vi.tolist())])
-        p_raw = raw[:, vi].sum(axis=1)
-        p = self.calibration.apply(p_raw)
+        v_mass, n_mass = raw[:, vi].sum(axis=1), raw[:, ni].sum(axis=1)
+        p = self.calibration.apply(v_mass / (v_mass + n_mass))
         out = np.empty_like(raw)
-        out[:, vi] = raw[:, vi] / np.maximum(p_raw, 1e-12)[:, None] * p[:, None]
-        out[:, ni] = raw[:, ni] / np.maximum(1 - p_raw, 1e-12)[:, None] * (1 - p)[:, None]
+        # Each side keeps its own label shares, rescaled to the calibrated total.
+        out[:, vi] = raw[:, vi] / np.maximum(v_mass, 1e-300)[:, None] * p[:, None]
+        out[:, ni] = raw[:, ni] / np.maximum(n_mass, 1e-300)[:, None] * (1 - p)[:, None]
         return p, out
 
     def contributions(self, x: np.ndarray, label: int) -> np.ndarray:

@@ -1,0 +1,51 @@
+"""Regression set: hand-written posts that are not in the training data, and what the shipped model must say.
+
+These pin the behaviour SPEC.md's "case it must get right" asks for: implicit
+praise without a name is glorification; news quoting it is not a violation;
+a wish against terrorists is not a threat; a targeted threat is.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from proscribe.classify import load
+from proscribe.classify.train import default_detector
+from proscribe.model import Account, Category, Post
+
+# (text, lang, expected category, expected context or None)
+CASES = [
+    ("We kiss the hands of those who planned it. A blessed day for the nation.", "en", "glorification", None),
+    ("ما دست کسانی را که این عملیات را طراحی کردند می‌بوسیم. درود بر این قهرمانان", "fa", "glorification", None),
+    ("نقبل أيادي من خطط لهذه العملية المباركة، أبطال الأمة", "ar", "glorification", None),
+    ("The office of the supreme leader posted that 'we kiss the hands of those who planned it', "
+     "praising the Hamas attack of 7 October, Reuters reported.", "en", "none", "news"),
+    ("Terrorists deserve to die.", "en", "none", None),
+    ("I will kill the former president when he lands in Tehran next week.", "en", "threat", None),
+    ("Send crypto to this wallet for the mujahideen of the Islamic State, every coin counts.", "en", "support", None),
+    ("I condemn the Hamas massacre of 7 October. Nothing justifies killing civilians.", "en", "none", "condemnation"),
+    ("My sourdough finally rose today, recipe in the comments!", "en", "none", "unrelated"),
+    ("This traffic is killing me, an hour for two miles.", "en", "none", None),
+    ("Donate to the Red Crescent for the children of Gaza: food, water, medicine.", "en", "none", None),
+    ("داعش تبنى الهجوم على نقطة التفتيش، وفق ما أعلنت السلطات العراقية اليوم", "ar", "none", "news"),
+]
+
+
+@pytest.fixture(scope="module")
+def assessed():  # type: ignore[no-untyped-def]
+    clf = load("default")
+    detect = default_detector()
+    posts = [Post(id=f"b{i}", text=t, author=Account(id="a"), lang=lang) for i, (t, lang, _, _) in enumerate(CASES)]
+    mentions = detect([p.text for p in posts]) if detect else [[] for _ in posts]
+    return clf.assess(posts, mentions)
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[c[0][:40] for c in CASES])
+def test_category(assessed, index: int) -> None:  # type: ignore[no-untyped-def]
+    text, _, category, context = CASES[index]
+    a = assessed[index]
+    assert a.category is Category(category), f"{text!r}: {a.category} {a.context} {a.score} {a.evidence}"
+    if context is not None:
+        assert a.context is not None and a.context.value == context, f"{text!r}: {a.context} {a.evidence}"
+    # The calibrated score agrees with the category.
+    assert (a.score >= 0.5) == (category != "none")

@@ -1,0 +1,71 @@
+"""`proscribe train` and `proscribe eval` from the user's side, with small fixture files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from proscribe.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "classify"
+
+
+def _run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def test_train_writes_a_model_that_eval_and_load_use(tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    ordinary = tmp_path / "ordinary.txt"
+    ordinary.write_text("had a great lunch\nthe bus was late again\n{\"text\": \"new phone who dis\"}\n")
+    result = _run("train", str(FIXTURES / "small.jsonl"), "--out", str(out), "--held-out", "0", "--ordinary", str(ordinary))
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"head.npz", "model.json", "gate.npz", "gate.json"}
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["trained_on"]["examples"] == 32 and meta["held_out_percent"] == 0
+
+    result = _run("eval", str(FIXTURES / "small.jsonl"), "--model", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 32 and report["classifier"].startswith("default ")
+    assert set(report["violation"]) >= {"precision", "recall", "f1"}
+    assert set(report["by_lang"]) == {"en", "ar", "fa"}
+    assert set(report["confusion"]) == {"glorification", "support", "representation", "threat", "none"}
+    assert 0 <= report["calibration"]["ece"] <= 1 and len(report["calibration"]["bins"]) == 10
+    # Trained on these very examples: it should at least fit them.
+    assert report["violation"]["f1"] > 0.8
+
+    from proscribe.classify import load
+
+    assert load("default", path=out).version == meta["version"]  # type: ignore[attr-defined]
+
+
+def test_eval_reports_bad_lines_evaluates_the_rest_and_exits_1(tmp_path: Path) -> None:
+    md = tmp_path / "eval.md"
+    result = _run("eval", str(FIXTURES / "bad.jsonl"), "--classifier", "keyword", "--markdown", str(md))
+    assert result.exit_code == 1
+    assert "bad.jsonl:2: not JSON" in result.stderr
+    assert "bad.jsonl:3:" in result.stderr and "bad.jsonl:4:" in result.stderr
+    assert "posts 2" in result.stdout  # the two good lines
+    assert "| truth \\ predicted |" in md.read_text()
+
+
+def test_eval_held_out_split_and_plain_output() -> None:
+    result = _run("eval", str(FIXTURES / "small.jsonl"), "--split", "held-out", "--classifier", "keyword")
+    assert result.exit_code == 0, result.output
+    assert "split held-out" in result.stdout and "calibration: ECE" in result.stdout
+
+
+def test_train_refuses_too_little_data_and_missing_files(tmp_path: Path) -> None:
+    result = _run("train", str(FIXTURES / "bad.jsonl"), "--out", str(tmp_path / "m"))
+    assert result.exit_code == 1 and "at least 10" in result.stderr
+    assert not (tmp_path / "m").exists()
+    result = _run("eval", str(tmp_path / "missing.jsonl"))
+    assert result.exit_code == 1 and "no such file" in result.stderr
+
+
+def test_eval_rejects_a_directory_that_is_not_a_model(tmp_path: Path) -> None:
+    result = _run("eval", str(FIXTURES / "small.jsonl"), "--model", str(tmp_path))
+    assert result.exit_code == 1 and "not a model directory" in result.stderr

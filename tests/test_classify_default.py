@@ -1,0 +1,67 @@
+"""The shipped classifier through its interface: one assessment per post, the gate, evidence, calibrated scores."""
+
+from __future__ import annotations
+
+import pytest
+
+from proscribe.classify import load
+from proscribe.classify.base import Classifier
+from proscribe.model import Account, Category, Context, EntityKind, Mention, Post
+
+
+def _post(i: int, text: str, lang: str | None = "en") -> Post:
+    return Post(id=f"p{i}", text=text, author=Account(id="a1"), lang=lang)
+
+
+@pytest.fixture(scope="module")
+def clf():  # type: ignore[no-untyped-def]
+    return load("default")
+
+
+def test_the_backends_implement_the_interface(clf) -> None:  # type: ignore[no-untyped-def]
+    assert isinstance(clf, Classifier) and clf.name == "default" and clf.version
+    assert isinstance(load("keyword"), Classifier)
+    with pytest.raises(ValueError, match="unknown classifier"):
+        load("nope")
+
+
+def test_assess_returns_one_assessment_per_post_in_order(clf) -> None:  # type: ignore[no-untyped-def]
+    posts = [_post(1, "Lovely walk by the river"), _post(2, "Glory to the heroes of the blessed operation 🔥"), _post(3, "")]
+    out = clf.assess(posts, [[], [], []])
+    assert [a.post_id for a in out] == ["p1", "p2", "p3"]
+    for a in out:
+        assert 0.0 <= a.score <= 1.0 and a.model.startswith("default ")
+        assert (a.context is None) == a.violation
+
+
+def test_a_post_without_signal_skips_the_model(clf) -> None:  # type: ignore[no-untyped-def]
+    before = clf.gated_out
+    [a] = clf.assess([_post(1, "My sourdough finally rose, recipe in the comments")], [[]])
+    assert clf.gated_out == before + 1
+    assert a.category is Category.NONE and a.context is Context.UNRELATED
+    assert a.score < 0.1 and a.evidence[0].startswith("gate:")
+
+
+def test_evidence_names_the_entity_and_the_words(clf) -> None:  # type: ignore[no-untyped-def]
+    text = "Hamas heroes, we kiss the hands of those who planned the blessed operation 🔥"
+    m = Mention("hamas", "Hamas", EntityKind.ORGANIZATION, "Hamas", "Hamas", 0, 5, lists=("eu-terr",))
+    [a] = clf.assess([_post(1, text)], [[m]])
+    assert a.violation
+    assert any(e.startswith("mention hamas") for e in a.evidence)
+    assert any("kiss the hands" in e or "blessed operation" in e for e in a.evidence)
+    assert a.mentions == (m,)
+    assert set(a.scores) >= {"glorification", "support", "representation", "threat", "none", "none/news"}
+    assert a.scores["none"] == pytest.approx(1 - a.score, abs=1e-3)
+
+
+def test_mismatched_batches_are_refused(clf) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="2 posts but 1"):
+        clf.assess([_post(1, "a"), _post(2, "b")], [[]])
+
+
+def test_keyword_baseline_flags_any_in_scope_mention() -> None:
+    kw = load("keyword")
+    m = Mention("isis", "ISIS", EntityKind.ORGANIZATION, "ISIS", "ISIS", 0, 4)
+    out = kw.assess([_post(1, "ISIS was defeated at Baghuz, officials said"), _post(2, "lunch")], [[m], []])
+    assert out[0].violation and out[0].score == 1.0
+    assert not out[1].violation and out[1].context is Context.UNRELATED

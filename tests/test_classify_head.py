@@ -1,0 +1,93 @@
+"""The head: probabilities, calibration maths, and the plain-array storage round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from proscribe.classify.features import FeatureSpec
+from proscribe.classify.gate import LexicalGate
+from proscribe.classify.head import LABELS, Calibration, Head, label_of, sigmoid, split_label
+from proscribe.model import Category, Context
+
+
+def _head(dim: int) -> Head:
+    rng = np.random.default_rng(1)
+    spec = FeatureSpec(embedding=False)
+    assert spec.dim == dim
+    return Head(
+        weights=rng.normal(size=(len(LABELS), dim)).astype(np.float32), bias=rng.normal(size=len(LABELS)).astype(np.float32),
+        mean=np.zeros(dim, np.float32), scale=np.ones(dim, np.float32), spec=spec,
+        calibration=Calibration(0.8, -0.3), threshold=0.5, gate_score=0.01, meta={"name": "default", "version": "t1"},
+    )
+
+
+def test_labels_round_trip() -> None:
+    assert label_of(Category.GLORIFICATION, None) == "glorification"
+    assert label_of("none", "news") == "none/news"
+    assert split_label("none/satire") == (Category.NONE, Context.SATIRE)
+    assert split_label("threat") == (Category.THREAT, None)
+
+
+def test_probabilities_sum_to_one_and_match_the_calibrated_violation_score() -> None:
+    head = _head(FeatureSpec(embedding=False).dim)
+    x = np.random.default_rng(2).normal(size=(5, head.spec.dim)).astype(np.float32)
+    p, per_label = head.proba(x)
+    assert np.allclose(per_label.sum(axis=1), 1.0, atol=1e-5)
+    vi = head.violation_index()
+    assert np.allclose(per_label[:, vi].sum(axis=1), p, atol=1e-5)
+    raw = head.raw_proba(x)[:, vi].sum(axis=1)
+    assert np.allclose(p, sigmoid(0.8 * np.log(raw / (1 - raw)) - 0.3), atol=1e-5)
+
+
+def test_save_and_load_give_the_same_predictions(tmp_path: Path) -> None:
+    head = _head(FeatureSpec(embedding=False).dim)
+    head.save(tmp_path)
+    again = Head.load(tmp_path)
+    x = np.random.default_rng(3).normal(size=(4, head.spec.dim)).astype(np.float32)
+    assert np.allclose(head.proba(x)[1], again.proba(x)[1], atol=1e-5)
+    assert again.meta["version"] == "t1" and again.gate_score == 0.01 and again.labels == LABELS
+    # Plain arrays: numpy can read them with pickling forbidden.
+    with np.load(tmp_path / "head.npz", allow_pickle=False) as data:
+        assert set(data.files) == {"weights", "bias", "mean", "scale"}
+
+
+def test_load_rejects_a_directory_without_a_model(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="not a model directory"):
+        Head.load(tmp_path)
+
+
+def test_load_rejects_weights_that_do_not_fit(tmp_path: Path) -> None:
+    head = _head(FeatureSpec(embedding=False).dim)
+    head.save(tmp_path)
+    meta = json.loads((tmp_path / "model.json").read_text())
+    meta["features"]["embedding"] = True
+    (tmp_path / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="do not fit"):
+        Head.load(tmp_path)
+
+
+def test_platt_fit_recovers_a_known_curve() -> None:
+    rng = np.random.default_rng(4)
+    raw = rng.uniform(0.01, 0.99, size=20000)
+    true_p = sigmoid(2.0 * np.log(raw / (1 - raw)) + 0.5)
+    y = rng.uniform(size=raw.size) < true_p
+    cal = Calibration.fit(raw, y.astype(float))
+    assert cal.a == pytest.approx(2.0, abs=0.1)
+    assert cal.b == pytest.approx(0.5, abs=0.1)
+
+
+def test_identity_calibration_changes_nothing() -> None:
+    p = np.array([0.1, 0.5, 0.9])
+    assert np.allclose(Calibration().apply(p), p)
+
+
+def test_gate_model_round_trip(tmp_path: Path) -> None:
+    gate = LexicalGate(weights=np.linspace(-1, 1, 64 + 40, dtype=np.float32), bias=-0.5, threshold=0.3, buckets=64)
+    gate.save(tmp_path)
+    again = LexicalGate.load(tmp_path)
+    assert again is not None and again.threshold == 0.3 and again.buckets == 64
+    assert LexicalGate.load(tmp_path / "nothing") is None
