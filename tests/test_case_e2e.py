@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import DB_KINDS, _fresh_postgres
 
 OFFICE = {"country": "IR", "role": "head_of_state_office", "operator": "office-of-the-grand-guide"}
 FA = {"id": "guide-fa", "handle": "grandguide_fa", "display_name": "دفتر رهبر بزرگ", "followers": 4_800_000, **OFFICE}
@@ -89,6 +90,20 @@ def case_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module", params=DB_KINDS)
+def case_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One database per kind for the whole case: the three profiles share it, as a platform would."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('case-db') / 'proscribe.db'}"
+    return _fresh_postgres()
+
+
+@pytest.fixture(scope="module")
+def decided(case_file: Path, case_db: str) -> dict[str, dict[str, dict]]:  # type: ignore[type-arg]
+    """Each profile's decisions on the case, scanned once."""
+    return {profile: scan(case_file, profile, case_db) for profile in ("meta", "x", "twitter-2021")}
+
+
 def scan(case_file: Path, profile: str, db_url: str) -> dict[str, dict]:  # type: ignore[type-arg]
     result = subprocess.run(
         [sys.executable, "-m", "proscribe", "scan", str(case_file), "--profile", profile, "--db", db_url],
@@ -106,8 +121,8 @@ def _explain(d: dict) -> str:  # type: ignore[type-arg]
     return json.dumps({k: d[k] for k in ("post_id", "category", "context", "score", "action", "account", "reasons")}, ensure_ascii=False)
 
 
-def test_meta_removes_praise_and_disables_the_office_accounts_together(case_file: Path, db_url: str) -> None:
-    out = scan(case_file, "meta", db_url)
+def test_meta_removes_praise_and_disables_the_office_accounts_together(decided: dict) -> None:  # type: ignore[type-arg]
+    out = decided["meta"]
     for pid in PRAISE:
         d = out[pid]
         assert d["violation"] and d["category"] in ("glorification", "support"), _explain(d)
@@ -130,8 +145,8 @@ def test_meta_removes_praise_and_disables_the_office_accounts_together(case_file
         assert d["versions"]["policy"].startswith("meta@") and d["versions"]["registry"] and d["versions"]["model"]
 
 
-def test_x_never_suspends_the_office_and_puts_praise_behind_a_notice(case_file: Path, db_url: str) -> None:
-    out = scan(case_file, "x", db_url)
+def test_x_never_suspends_the_office_and_puts_praise_behind_a_notice(decided: dict) -> None:  # type: ignore[type-arg]
+    out = decided["x"]
     for pid in PRAISE:
         d = out[pid]
         assert d["violation"], _explain(d)
@@ -144,8 +159,8 @@ def test_x_never_suspends_the_office_and_puts_praise_behind_a_notice(case_file: 
         assert out[pid]["action"] == "allow" and not out[pid]["violation"], _explain(out[pid])
 
 
-def test_twitter_2021_suspends_the_account_that_threatens_a_former_head_of_state(case_file: Path, db_url: str) -> None:
-    out = scan(case_file, "twitter-2021", db_url)
+def test_twitter_2021_suspends_the_account_that_threatens_a_former_head_of_state(decided: dict) -> None:  # type: ignore[type-arg]
+    out = decided["twitter-2021"]
     threat = out["x-threat"]
     assert threat["violation"] and threat["category"] == "threat", _explain(threat)
     assert threat["action"] == "remove"
@@ -158,9 +173,9 @@ def test_twitter_2021_suspends_the_account_that_threatens_a_former_head_of_state
         assert out[pid]["action"] == "allow" and not out[pid]["violation"], _explain(out[pid])
 
 
-def test_the_three_profiles_share_a_database_but_not_a_ledger(case_file: Path, db_url: str) -> None:
-    meta = scan(case_file, "meta", db_url)
-    x = scan(case_file, "x", db_url)
-    assert meta["en-5"]["account"]["action"] == "disable"
-    assert x["en-5"]["account"]["action"] == "none"
-    assert scan(case_file, "meta", db_url) == meta  # idempotent: the second scan re-emits
+def test_the_three_profiles_share_a_database_but_not_a_ledger(decided: dict, case_file: Path, case_db: str) -> None:  # type: ignore[type-arg]
+    assert decided["meta"]["en-5"]["account"]["action"] == "disable"
+    assert decided["x"]["en-5"]["account"]["action"] == "none"
+    assert decided["twitter-2021"]["en-5"]["account"]["action"] == "none"
+    # Idempotent: scanning again re-emits the stored decisions, byte for byte the same.
+    assert scan(case_file, "meta", case_db) == decided["meta"]
