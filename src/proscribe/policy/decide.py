@@ -324,17 +324,22 @@ def decide(
     chosen = _strongest(steps)
     standing = history.standing
     account_action, until = AccountAction.NONE, None
-    if chosen is not None:
+    outweighed = (
+        standing.in_force
+        and (standing.until is None or standing.until > now)
+        and (chosen is None or _stronger(standing.action, standing.until, chosen.action, chosen.until))
+    )
+    if outweighed:
+        already = f"The account is already {_describe(standing.action, standing.until)}"
+        if chosen is not None:
+            reasons.append(f"{already}, which outweighs what this post calls for ({chosen.label}).")
+        else:
+            reasons.append(f"{already}.")
+        account_action, until = standing.action, standing.until
+        chosen = None  # nothing new is imposed
+    elif chosen is not None:
         account_action, until = chosen.action, chosen.until
         reasons.append(f"Account {_describe(chosen.action, chosen.until)}: {chosen.label}.")
-    if standing.in_force and (standing.until is None or standing.until > now):
-        if chosen is None or _stronger(standing.action, standing.until, chosen.action, chosen.until):
-            if chosen is not None:
-                reasons.append(f"The account is already {_describe(standing.action, standing.until)}, which outweighs this.")
-            else:
-                reasons.append(f"The account is already {_describe(standing.action, standing.until)}.")
-            account_action, until = standing.action, standing.until
-            chosen = None  # nothing new is imposed
 
     linked_out: list[LinkedAccountOutcome] = []
     linked_events: list[ModerationEvent] = []
