@@ -23,18 +23,19 @@ Offsets are always offsets of the original text.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-import ahocorasick
+import ahocorasick_rs
 
 from proscribe.detect import lexicon
 from proscribe.detect.events import date_patterns
 from proscribe.detect.variants import arabic_variants, latin_variants
 from proscribe.model import Entity, EntityKind, Mention, Name, NameKind, RelationKind
-from proscribe.text.normalize import NormalizedText, normalize, normalize_name
+from proscribe.text.normalize import NormalizedText, fold, normalize, normalize_name
 from proscribe.text.tokens import EMOJI_SIGNALS, hashtag_spans, mention_spans, split_words, url_spans
 
 _WORD_RE = re.compile(r"\w+")
@@ -46,9 +47,15 @@ _APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u02bb`\u00b4")
 _VIA_OF_KIND = {NameKind.SLOGAN: "slogan", NameKind.HASHTAG: "hashtag", NameKind.EPITHET: "epithet"}
 
 
+_FIRST_ALNUM = re.compile(r"[^\W_]")
+
+
 def _script(s: str) -> str:
     """L(atin), A(rabic), H(ebrew), C(yrillic), D(igits) or O(ther), by the first letter or digit."""
-    for ch in s:
+    m = _FIRST_ALNUM.search(s)
+    if m is None:
+        return "O"
+    for ch in s[m.start() :]:
         if ch.isalpha():
             o = ord(ch)
             if o < 0x0250 or 0x1E00 <= o < 0x1F00:
@@ -166,8 +173,14 @@ class Matcher:
 
     def __init__(self) -> None:
         self._entities: list[_EntityInfo] = []
-        self._automaton = ahocorasick.Automaton()
-        self._short_auto: ahocorasick.Automaton | None = None
+        # The automata (ahocorasick_rs: Rust, a contiguous NFA) and, per pattern index, what it stands for:
+        # (pattern length, aliases, script, lil) for the normalised text; (length, aliases) for short acronyms.
+        self._automaton: ahocorasick_rs.AhoCorasick | None = None
+        self._keys: list[str] = []
+        self._payload: list[tuple[int, tuple[_Alias, ...], str, int]] = []
+        self._short_auto: ahocorasick_rs.AhoCorasick | None = None
+        self._short_keys: list[str] = []
+        self._short_payload: list[tuple[int, tuple[_Alias, ...]]] = []
         self._context_re: re.Pattern[str] = re.compile(r"(?!x)x")
         self.patterns = 0
         self.names = 0
@@ -179,6 +192,18 @@ class Matcher:
     @classmethod
     def from_entities(cls, entities: Iterable[Entity], *, variants: bool = True) -> "Matcher":
         """One automaton over every name (and generated variant) of every entity."""
+        # The build makes a few hundred thousand small objects that all live on: the cyclic
+        # garbage collector would walk them again and again for nothing (a third of the build time).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return cls._build(entities, variants)
+        finally:
+            if enabled:
+                gc.enable()
+
+    @classmethod
+    def _build(cls, entities: Iterable[Entity], variants: bool) -> "Matcher":
         self = cls()
         ents = list(entities)
         groups = _cluster(ents)
@@ -259,16 +284,16 @@ class Matcher:
         for key, slot in table.items():
             aliases = tuple(slot.values())
             lil = 2 if all(a.lil for a in aliases) else (1 if any(a.lil for a in aliases) else 0)
-            self._automaton.add_word(key, (len(key), aliases, _script(key), lil))
+            self._payload.append((len(key), aliases, _script(key), lil))
+        self._keys = list(table)
         self.patterns = len(table) + len(short)
-        if len(table):
-            self._automaton.make_automaton()
+        if table:
+            self._automaton = _automaton(self._keys)
         if short:
             # Short acronyms keep their case: a second automaton over the original text.
-            self._short_auto = ahocorasick.Automaton()
-            for key, slot in short.items():
-                self._short_auto.add_word(key, (len(key), tuple(slot.values())))
-            self._short_auto.make_automaton()
+            self._short_keys = list(short)
+            self._short_payload = [(len(key), tuple(slot.values())) for key, slot in short.items()]
+            self._short_auto = _automaton(self._short_keys)
         words = sorted({normalize_name(w) for ws in lexicon.CONTEXT_KEYWORDS.values() for w in ws}, key=len, reverse=True)
         clitic = "|".join(sorted(lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS, key=len, reverse=True))
         self._context_re = re.compile(rf"(?<!\w)(?:{clitic})?(?:{'|'.join(re.escape(w) for w in words)})")
@@ -279,7 +304,7 @@ class Matcher:
         if not norm:
             return
         via = _VIA_OF_KIND.get(kind, "name")
-        letters = sum(ch.isalpha() for ch in norm)
+        letters = sum(map(str.isalpha, norm))
         script = _script(norm)
         if len(norm.replace(" ", "")) < (2 if script == "L" else 3):
             return
@@ -307,9 +332,9 @@ class Matcher:
             return
         if script == "L" and not weak and (rep.tiers or self._entities[idx].in_scope) and len(norm) >= 6:
             self._latin_names.append((norm, idx))
-        alpha = [ch for ch in raw if ch.isalpha()]
-        case_exact = script == "L" and bool(alpha) and len(alpha) <= 5 and all(ch.isupper() for ch in alpha)
-        if case_exact and weak and not homonym and len(alpha) >= 4:
+        n_alpha = sum(map(str.isalpha, raw)) if script == "L" else 0
+        case_exact = 0 < n_alpha <= 5 and all(ch.isupper() for ch in raw if ch.isalpha())
+        if case_exact and weak and not homonym and n_alpha >= 4:
             # "ISIS" is marked weak for "Isis" the name; written in capitals it is the acronym.
             weak = False
         base = _Alias(idx, text, via, weak, homonym, case_exact, False, False)
@@ -319,7 +344,7 @@ class Matcher:
                 add(norm.replace(" ", ""), base, table)
             return
         if script == "L":
-            for v in latin_variants(norm):
+            for v in sorted(latin_variants(norm)):
                 if v != norm:
                     v_homonym = homonym or v in lexicon.HOMONYMS
                     add(v, _Alias(idx, text, via, weak or v_homonym, v_homonym, case_exact, False, False), table)
@@ -339,8 +364,15 @@ class Matcher:
         """
         if not text:
             return []
-        nt = normalize(text)
-        hits = self._hits(nt, field)
+        # Most posts name nothing: the automata run first, on the folded text (and the original for
+        # short acronyms); the offset map and the boundary rules only when something was found.
+        t = fold(text)
+        found = self._automaton.find_matches_as_indexes(t, overlapping=True) if self._automaton is not None else ()
+        short = self._short_auto.find_matches_as_indexes(text, overlapping=True) if self._short_auto is not None else ()
+        if not found and not short:
+            return []
+        nt = normalize(text, t)
+        hits = self._hits(nt, found, short, field)
         if not hits:
             return []
         return self._mentions(nt, hits, field, include_weak)
@@ -350,15 +382,17 @@ class Matcher:
         find = self.find
         return [find(t, field) for t in texts]
 
-    def _hits(self, nt: NormalizedText, field: str) -> list[_Hit]:
+    def _hits(
+        self, nt: NormalizedText, found: Sequence[tuple[int, int, int]], short: Sequence[tuple[int, int, int]], field: str
+    ) -> list[_Hit]:
         t = nt.text
         n = len(t)
         orig = nt.original
         hits: list[_Hit] = []
         tags: list[tuple[int, int]] | None = None
-        for end, (klen, aliases, script, lil) in self._automaton.iter(t):
-            s = end - klen + 1
-            e = end + 1
+        payload = self._payload
+        for i, s, e in found:
+            klen, aliases, script, lil = payload[i]
             left_free = s == 0 or not t[s - 1].isalnum()
             if left_free and (e == n or not t[e].isalnum()):
                 # The common case: a whole word or words.
@@ -393,9 +427,11 @@ class Matcher:
                     elif script in ("L", "D") and 0 < os_ < len(orig) and orig[os_ - 1] in _APOSTROPHES and w == s - 1:
                         how = "elision"  # l'État islamique, d'al-Qaïda, l'attaque du 7 octobre
                     else:
+                        if klen < 5:
+                            continue
                         if tags is None:
                             tags = _tag_spans(orig, field)
-                        if not (klen >= 5 and _at_tag_edge(nt, s, e, tags, left=True)):
+                        if not _at_tag_edge(nt, s, e, tags, left=True):
                             continue
                         how = "inside hashtag"
             # -- right edge
@@ -417,16 +453,18 @@ class Matcher:
                     elif script == "L" and 0 < oe < len(orig) and orig[oe].isupper() and orig[oe - 1].islower():
                         how = how or "camel case"
                     else:
+                        if klen < 5:
+                            continue
                         if tags is None:
                             tags = _tag_spans(orig, field)
-                        if not (klen >= 5 and _at_tag_edge(nt, s, e, tags, left=False)):
+                        if not _at_tag_edge(nt, s, e, tags, left=False):
                             continue
                         how = how or "inside hashtag"
             hits.append(_Hit(s, e, t[s:e], aliases, how))
-        if self._short_auto is not None:
+        if short:
             no = len(orig)
-            for end, (klen, aliases) in self._short_auto.iter(orig):
-                a, b = end - klen + 1, end + 1
+            for i, a, b in short:
+                aliases = self._short_payload[i][1]
                 if (a == 0 or not orig[a - 1].isalnum()) and (b == no or not orig[b].isalnum()):
                     # Offsets are already the original's: marked by start -1 and carried in `how`.
                     hits.append(_Hit(-1, -1, orig[a:b], aliases, f"{a}:{b}"))
@@ -634,6 +672,13 @@ class Matcher:
     @property
     def entity_count(self) -> int:
         return len(self._entities)
+
+
+def _automaton(keys: list[str]) -> ahocorasick_rs.AhoCorasick:
+    """Every occurrence of every key (overlapping: a name inside a longer one is kept for the boundary rules)."""
+    return ahocorasick_rs.AhoCorasick(
+        keys, matchkind=ahocorasick_rs.MatchKind.Standard, implementation=ahocorasick_rs.Implementation.ContiguousNFA
+    )
 
 
 def _tag_spans(orig: str, field: str) -> list[tuple[int, int]]:

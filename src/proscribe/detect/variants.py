@@ -57,8 +57,8 @@ def latin_variants(name: str) -> set[str]:
             if len(joined) >= 6:
                 forms.add(joined)
     if len(tokens) <= 4:
-        base = list(forms)
-        for form in base:
+        # In sorted order: the cap below must keep the same forms in every process (sets iterate by hash).
+        for form in sorted(forms):
             for a, b in _SUBSTITUTIONS:
                 if a in form:
                     one = form.replace(a, b)
@@ -66,7 +66,7 @@ def latin_variants(name: str) -> set[str]:
                     for c, d in _SUBSTITUTIONS:
                         if c in one and (c, d) != (a, b) and len(forms) < MAX_VARIANTS * 2:
                             forms.add(one.replace(c, d))
-    for form in list(forms):
+    for form in sorted(forms):
         if form.endswith("ah") and len(form) >= 6:
             forms.add(form[:-1])  # final -ah / -a (ta marbuta): Hezbollah / Hezbola
     forms = {f for f in forms if sum(ch.isalnum() for ch in f) >= 4}

@@ -2,12 +2,13 @@
 
 The original text is never changed; `normalize(text)` returns a `NormalizedText`
 whose `.text` is what the matcher searches and whose `.span(start, end)` turns
-offsets in it back into offsets of the original.
+offsets in it back into offsets of the original. `fold(text)` is the matching
+form alone (what the matcher runs its automaton over before it knows whether
+any offset will be needed).
 
-Rules (documented in docs/detection.md):
+Rules (documented in docs/detection.md), applied to each character:
 
-- Unicode NFKC (only when the text is not already NFKC: checking is cheap,
-  composing is not), then lower case.
+- Unicode NFKC, then lower case.
 - Arabic-script letter variants folded: ي ى ی ئ ے -> ي; ك ک -> ك; ة ۀ ہ ۃ ھ -> ه;
   أ إ آ ٱ -> ا; ؤ -> و.
 - Harakat, Quranic marks, superscript alef, tatweel, Hebrew points, Latin
@@ -20,10 +21,17 @@ Rules (documented in docs/detection.md):
   hyphen and dash variants and `_` -> a space, so al-Qa'ida, al Qaida agree, and
   `#طوفان_الأقصى` splits into its words. Newlines and tabs -> a space.
 
-Every rule maps one character to one character except the removals (and the
-rare NFKC or case expansions), so offsets are kept exactly: removals are
-tracked by position and mapped back with a binary search; texts needing
-NFKC or an expanding case fold take a slower per-character path.
+How it is fast: every rule is a function of one character. A text already in
+NFKC whose lower case keeps its length (nearly every post) is lower-cased, its
+few mapped characters are found with one compiled regex and each replaced
+with one `str.replace`, and removals are one `re.sub`; ASCII texts need only
+`lower()` and a few replaces. Other texts go through one `str.translate` over a
+table that learns each character the first time it is seen
+(`_CharTable.__missing__`). The offset map is made only when asked for
+(`normalize`; the matcher asks only when its automaton found something):
+removed characters are found with one regex and mapped back with a binary
+search; the rare characters that expand (NFKC `…` -> `...`, ligatures
+`ﻻ` -> `لا`) send their text down a per-character path that records every offset.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
-# One-to-one replacements applied to every non-ASCII text (after lower()).
+# One-to-one replacements (after NFKC and lower case).
 _ARABIC_FOLD: tuple[tuple[str, str], ...] = (
     ("\u06cc", "\u064a"),  # Persian yeh -> Arabic yeh
     ("\u0649", "\u064a"),  # alef maksura
@@ -54,18 +62,15 @@ _ARABIC_FOLD: tuple[tuple[str, str], ...] = (
     ("\u0624", "\u0648"),  # waw with hamza
     ("\u200c", " "),  # zero-width non-joiner: a word joint, so a boundary
     ("\u200b", " "),  # zero-width space
-    ("\u0640", ""),  # tatweel: removed (listed here so the regex below also catches it)
 )
 _DIGITS: tuple[tuple[str, str], ...] = tuple(
     (chr(0x06F0 + i), str(i)) for i in range(10)
 ) + tuple((chr(0x0660 + i), str(i)) for i in range(10))
-
-# One-to-one replacements every text gets (ASCII included).
-_PUNCT_SPACE = ("-", "_", "\n", "\t", "\r")
+_PUNCT_SPACE = "-_\n\t\r"
 _APOSTROPHES = "'\u2019\u2018\u02bc\u02bb\u02bf\u02be`\u00b4\u2032"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00a0"
 
-# Characters removed outright (positions tracked for the offset map).
+# Characters removed outright (their positions make the offset map).
 _DELETE_CLASS = (
     "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"  # harakat, Quranic marks
     "\u0640"  # tatweel
@@ -76,10 +81,6 @@ _DELETE_CLASS = (
 )
 _DELETE_RE = re.compile(f"[{_DELETE_CLASS}]")
 _ASCII_DELETE_RE = re.compile(r"['`]")
-_LATIN_EXT_RE = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
-_NON_ASCII_MAPPED_RE = re.compile(
-    "[" + "".join(a for a, _ in _ARABIC_FOLD + _DIGITS) + _DASHES + "]"
-)
 
 
 def _latin_fold_table() -> dict[int, str]:
@@ -94,13 +95,55 @@ def _latin_fold_table() -> dict[int, str]:
     return table
 
 
-_LATIN_FOLD = _latin_fold_table()
+# What one character becomes after NFKC and lower case (the rules above), before removals.
+_CHAR_TABLE: dict[int, str] = {ord(a): b for a, b in _ARABIC_FOLD + _DIGITS}
+_CHAR_TABLE.update({ord(c): " " for c in _PUNCT_SPACE + _DASHES})
+_CHAR_TABLE.update(_latin_fold_table())
+_CHAR_TABLE[ord("\u03c2")] = "\u03c3"  # final sigma is sigma: lower() writes it by context, characters alone cannot
 
-# The same rules as one table, for the per-character path.
-_CHAR_TABLE: dict[int, str | None] = {ord(a): (b if b else None) for a, b in _ARABIC_FOLD + _DIGITS}
-_CHAR_TABLE.update({ord(c): " " for c in _PUNCT_SPACE})
-_CHAR_TABLE.update({ord(c): " " for c in _DASHES})
-_CHAR_TABLE.update(_LATIN_FOLD)
+
+def _map_char(ch: str) -> str:
+    """What one original character becomes (possibly several characters, possibly none)."""
+    if _DELETE_RE.match(ch):
+        return ""  # before NFKC: ´ is a space and an accent under NFKC, but an apostrophe here
+    out = []
+    for c in unicodedata.normalize("NFKC", ch).lower():
+        if not _DELETE_RE.match(c):
+            out.append(_CHAR_TABLE.get(ord(c), c))
+    return "".join(out)
+
+
+class _CharTable(dict):  # type: ignore[type-arg]
+    """code point -> its normalised form, for `str.translate`; learns each character on first sight.
+
+    A character that becomes more than one character (… -> ..., ﻻ -> لا), or none while it is
+    not in `_DELETE_RE`, is "irregular": a text holding one gets a per-character offset map.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.irregular: set[str] = set()
+        self.irregular_re: re.Pattern[str] = re.compile(r"(?!x)x")
+
+    def learn(self, ch: str) -> str:
+        mapped = _map_char(ch)
+        if len(mapped) > 1 or (not mapped and not _DELETE_RE.match(ch)):
+            self.irregular.add(ch)
+            self.irregular_re = re.compile("[" + "".join(sorted(re.escape(c) for c in self.irregular)) + "]")
+        if len(self) < 200_000:  # bounded: a flood of distinct characters must not grow it without end
+            self[ord(ch)] = mapped
+        return mapped
+
+    def __missing__(self, cp: int) -> str:
+        return self.learn(chr(cp))
+
+
+_TABLE = _CharTable()
+# Texts already in NFKC whose lower case keeps their length (nearly all): lower(), then these
+# one-to-one replacements (found with one regex, each applied with one str.replace), then removals.
+_SIMPLE: dict[str, str] = {chr(cp): m for cp, m in _CHAR_TABLE.items()}
+_SIMPLE_RE = re.compile("[" + "".join(re.escape(c) for c in sorted(_SIMPLE)) + "]")
+_ASCII_SPACE = "-_\n\t\r"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,85 +175,79 @@ class NormalizedText:
         return self.original_index(start), self.original_index(end - 1) + 1
 
 
-def _fold_non_ascii(s: str) -> str:
-    if _NON_ASCII_MAPPED_RE.search(s):
-        for a, b in _ARABIC_FOLD + _DIGITS:
-            if b and a in s:
-                s = s.replace(a, b)
-        for d in _DASHES:
-            if d in s:
-                s = s.replace(d, " ")
-    if _LATIN_EXT_RE.search(s):
-        s = s.translate(_LATIN_FOLD)
-    return s
+def _simple(text: str) -> bool:
+    """True when lower case and the one-to-one rules, character by character, give the whole normal form."""
+    return unicodedata.is_normalized("NFKC", text) and len(text.lower()) == len(text)
 
 
-def normalize(text: str) -> NormalizedText:
-    """The matching form of `text` (see the module docstring for the rules)."""
-    if text.isascii():
-        low = text.lower()
-        for c in _PUNCT_SPACE:
-            if c in low:
-                low = low.replace(c, " ")
-        if "'" in low or "`" in low:
-            removed = tuple(m.start() - k for k, m in enumerate(_ASCII_DELETE_RE.finditer(low)))
-            low = _ASCII_DELETE_RE.sub("", low)
-            return NormalizedText(text, low, removed)
-        return NormalizedText(text, low)
-    if not unicodedata.is_normalized("NFKC", text):
-        return _normalize_slow(text)
+def _fold_ascii(text: str) -> str:
     low = text.lower()
-    if len(low) != len(text):
-        return _normalize_slow(text)
-    for c in _PUNCT_SPACE:
+    for c in _ASCII_SPACE:
         if c in low:
             low = low.replace(c, " ")
-    low = _fold_non_ascii(low)
+    if "'" in low or "`" in low:
+        low = _ASCII_DELETE_RE.sub("", low)
+    return low
+
+
+def _fold_simple(text: str) -> str:
+    low = text.lower()
+    found = _SIMPLE_RE.findall(low)
+    if found:
+        for c in set(found):
+            low = low.replace(c, _SIMPLE[c])
     if _DELETE_RE.search(low):
-        removed = tuple(m.start() - k for k, m in enumerate(_DELETE_RE.finditer(low)))
-        return NormalizedText(text, _DELETE_RE.sub("", low), removed)
-    return NormalizedText(text, low)
+        low = _DELETE_RE.sub("", low)
+    return low
 
 
-_CHAR_CACHE: dict[str, str] = {}
+def fold(text: str) -> str:
+    """The matching form of `text` alone (`normalize(text).text`), without the offset map."""
+    if text.isascii():
+        return _fold_ascii(text)
+    if _simple(text):
+        return _fold_simple(text)
+    return text.translate(_TABLE)
 
 
-def _map_char(ch: str) -> str:
-    """What one original character becomes (possibly several characters, possibly none); memoised."""
-    out = []
-    for c in unicodedata.normalize("NFKC", ch).lower():
-        if _DELETE_RE.match(c):
-            continue
-        mapped = _CHAR_TABLE.get(ord(c), c)
-        if mapped:
-            out.append(mapped)
-    result = "".join(out)
-    if len(_CHAR_CACHE) < 100_000:
-        _CHAR_CACHE[ch] = result
-    return result
+def _removed(text: str, pattern: re.Pattern[str]) -> tuple[int, ...]:
+    return tuple(m.start() - k for k, m in enumerate(pattern.finditer(text)))
 
 
-def _normalize_slow(text: str) -> NormalizedText:
-    """Character by character, for texts whose NFKC form or case fold changes length."""
-    out: list[str] = []
+def normalize(text: str, folded: str | None = None) -> NormalizedText:
+    """The matching form of `text` with its offset map; `folded` is `fold(text)` when already computed."""
+    if text.isascii():
+        if folded is None:
+            folded = _fold_ascii(text)
+        if len(folded) == len(text):
+            return NormalizedText(text, folded)
+        return NormalizedText(text, folded, _removed(text, _ASCII_DELETE_RE))
+    if _simple(text):
+        if folded is None:
+            folded = _fold_simple(text)
+    else:
+        folded = text.translate(_TABLE)  # (and so every character of the text is learnt)
+        if _TABLE.irregular_re.search(text):
+            return _normalize_slow(text, folded)
+    if len(folded) == len(text):
+        return NormalizedText(text, folded)
+    return NormalizedText(text, folded, _removed(text, _DELETE_RE))
+
+
+def _normalize_slow(text: str, folded: str) -> NormalizedText:
+    """Character by character, for texts holding a character that expands (… ﻻ) or vanishes irregularly."""
+    table = _TABLE
     offsets: list[int] = []
-    cache = _CHAR_CACHE
     for i, ch in enumerate(text):
-        mapped = cache.get(ch)
-        if mapped is None:
-            mapped = _map_char(ch)
-        if len(mapped) == 1:
-            out.append(mapped)
+        n = len(table[ord(ch)])
+        if n == 1:
             offsets.append(i)
-        else:
-            for m in mapped:
-                out.append(m)
-                offsets.append(i)
+        elif n:
+            offsets.extend([i] * n)
     offsets.append(len(text))
-    return NormalizedText(text, "".join(out), offsets=tuple(offsets))
+    return NormalizedText(text, folded, offsets=tuple(offsets))
 
 
 def normalize_name(name: str) -> str:
     """The matching form of a registry name: as a text, with runs of spaces collapsed."""
-    n = normalize(name).text
-    return " ".join(n.replace("#", " ").replace("@", " ").split())
+    return " ".join(fold(name).replace("#", " ").replace("@", " ").split())
