@@ -48,6 +48,8 @@ _VIA_OF_KIND = {NameKind.SLOGAN: "slogan", NameKind.HASHTAG: "hashtag", NameKind
 
 
 _FIRST_ALNUM = re.compile(r"[^\W_]")
+_ASCII_UPPER = re.compile("[A-Z]")
+_ASCII_LOWER = re.compile("[a-z]")
 
 
 def _script(s: str) -> str:
@@ -592,8 +594,7 @@ class Matcher:
             return None
         orig = nt.original
         if al.short:
-            cased = [ch for ch in orig if ch.isalpha() and ch.isascii()]
-            if sum(ch.isupper() for ch in cased) * 2 > len(cased):
+            if len(_ASCII_UPPER.findall(orig)) > len(_ASCII_LOWER.findall(orig)):
                 return None  # shouting: upper case says nothing about an acronym
             after = _WORD_RE.findall(orig[b : b + 40].lower())[:1]
             before = _WORD_RE.findall(orig[max(0, a - 40) : a].lower())[-1:]

@@ -124,12 +124,16 @@ class _CharTable(dict):  # type: ignore[type-arg]
         super().__init__()
         self.irregular: set[str] = set()
         self.irregular_re: re.Pattern[str] = re.compile(r"(?!x)x")
+        # Irregular characters and removed ones: where the per-character path must look.
+        self.special_re: re.Pattern[str] = _DELETE_RE
 
     def learn(self, ch: str) -> str:
         mapped = _map_char(ch)
         if len(mapped) > 1 or (not mapped and not _DELETE_RE.match(ch)):
             self.irregular.add(ch)
-            self.irregular_re = re.compile("[" + "".join(sorted(re.escape(c) for c in self.irregular)) + "]")
+            chars = "".join(sorted(re.escape(c) for c in self.irregular))
+            self.irregular_re = re.compile(f"[{chars}]")
+            self.special_re = re.compile(f"[{chars}{_DELETE_CLASS}]")
         if len(self) < 200_000:  # bounded: a flood of distinct characters must not grow it without end
             self[ord(ch)] = mapped
         return mapped
@@ -238,13 +242,16 @@ def _normalize_slow(text: str, folded: str) -> NormalizedText:
     """Character by character, for texts holding a character that expands (… ﻻ) or vanishes irregularly."""
     table = _TABLE
     offsets: list[int] = []
-    for i, ch in enumerate(text):
-        n = len(table[ord(ch)])
-        if n == 1:
-            offsets.append(i)
-        elif n:
+    done = 0
+    # Between special characters every character maps to one: whole ranges at a time.
+    for m in table.special_re.finditer(text):
+        i = m.start()
+        offsets.extend(range(done, i))
+        n = len(table[ord(text[i])])
+        if n:
             offsets.extend([i] * n)
-    offsets.append(len(text))
+        done = i + 1
+    offsets.extend(range(done, len(text) + 1))
     return NormalizedText(text, folded, offsets=tuple(offsets))
 
 
