@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from rigour.text.distance import levenshtein
+from rapidfuzz.distance import Levenshtein
 from rigour.text.translit import ascii_text
 
-from proscribe.text.normalize import normalize
+from proscribe.text.normalize import fold
 
 THRESHOLD = 0.7
 
@@ -58,12 +58,18 @@ _VOWELS = re.compile(r"[aeiouy]")
 
 @dataclass(frozen=True, slots=True)
 class PreparedName:
+    """One name analysed once (`prepare` caches it): what every comparison of it reads."""
+
     text: str
     tokens: tuple[str, ...]
     legal: tuple[str, ...]
     numbers: frozenset[str]
     joined: str
     folded: str  # normalised in its own script, before transliteration
+    weight: float = 0.0  # sum of the token weights (`_w`)
+    initials: str = ""  # first letter of each token
+    patronymic: bool = False  # holds bin / ibn / ben …
+    skeletons: tuple[str, ...] = ()  # consonant skeleton of each token (`_skeleton`)
 
 
 @dataclass(slots=True)
@@ -91,7 +97,7 @@ class Feature:
 @lru_cache(maxsize=100_000)
 def prepare(name: str, schema: str = "Person") -> PreparedName:
     """Fold, transliterate, tokenise; set legal forms and numbers aside."""
-    text = folded = normalize(_CAMEL.sub(" ", name) if not name.isupper() else name).text
+    text = folded = fold(_CAMEL.sub(" ", name) if not name.isupper() else name)
     if not text.isascii():
         text = ascii_text(text).lower()
     text = _PUNCT.sub(" ", text.replace("&", " and "))
@@ -123,45 +129,93 @@ def prepare(name: str, schema: str = "Person") -> PreparedName:
         if tokens and tokens[-1] == tok:
             continue  # "Sergey Sergey Shoigu"
         tokens.append(tok)
-    return PreparedName(name, tuple(tokens), tuple(legal), frozenset(numbers), "".join(tokens), folded)
+    return PreparedName(
+        name,
+        tuple(tokens),
+        tuple(legal),
+        frozenset(numbers),
+        "".join(tokens),
+        folded,
+        sum(_w(t) for t in tokens),
+        "".join(t[0] for t in tokens),
+        not PATRONYMIC.isdisjoint(tokens),
+        tuple(_skeleton(t) for t in tokens),
+    )
 
 
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=50_000)
 def _skeleton(tok: str) -> str:
     tok = tok.replace("q", "k").replace("c", "k").replace("ph", "f").replace("ou", "u").replace("j", "y")
-    return re.sub(r"(.)\1+", r"\1", _VOWELS.sub("", tok[1:])) if len(tok) > 1 else tok
+    return _REPEATS.sub(r"\1", _VOWELS.sub("", tok[1:])) if len(tok) > 1 else tok
 
 
 def token_similarity(x: str, y: str, person: bool) -> tuple[float, str]:
+    """How alike two name words are (0..1) and why: exact, initial, contraction, same consonants, edit distance."""
     if x == y:
         return 1.0, "exact"
-    if person and (len(x) == 1 or len(y) == 1):
+    lx, ly = len(x), len(y)
+    if person and (lx == 1 or ly == 1):
         return (0.6, "initial") if x[0] == y[0] else (0.0, "")
-    longest = max(len(x), len(y))
-    sim = 1.0 - levenshtein(x, y) / longest
-    how = "edit distance"
-    short, long = (x, y) if len(x) < len(y) else (y, x)
-    if len(short) >= 3 and short[0] == long[0] and _subsequence(short, long) and sim < 0.75:
-        return 0.75, "contraction"  # intl / international
-    if len(x) >= 4 and len(y) >= 4 and x[0] == y[0] and _skeleton(x) == _skeleton(y) and sim < 0.85:
-        sim, how = 0.85, "same consonants"
-    return sim, how
+    sim = 1.0 - Levenshtein.distance(x, y) / max(lx, ly)
+    if x[0] == y[0]:
+        short, long = (x, y) if lx < ly else (y, x)
+        if len(short) >= 3 and sim < 0.75 and _subsequence(short, long):
+            return 0.75, "contraction"  # intl / international
+        if lx >= 4 and ly >= 4 and sim < 0.85 and _skeleton(x) == _skeleton(y):
+            return 0.85, "same consonants"
+    return sim, "edit distance"
 
 
 def _subsequence(short: str, long: str) -> bool:
-    it = iter(long)
-    return all(ch in it for ch in short)
+    pos = 0
+    for ch in short:
+        pos = long.find(ch, pos) + 1
+        if not pos:
+            return False
+    return True
 
 
 def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     """Greedy best-first alignment of the tokens of a and b."""
     person = schema == "Person"
     cmp = Comparison(a, b, schema)
+    # `token_similarity` inline (the hot loop of every comparison), keeping only pairs >= 0.6:
+    # the edit distance may stop counting past 40 % of the longer word (rapidfuzz's score_cutoff).
     candidates = []
+    distance = Levenshtein.distance
+    b_tokens, a_skel, b_skel = b.tokens, a.skeletons, b.skeletons
     for i, x in enumerate(a.tokens):
-        for j, y in enumerate(b.tokens):
-            sim, how = token_similarity(x, y, person)
-            if sim >= 0.6:
-                candidates.append((sim, min(len(x), len(y)), i, j, how))
+        lx = len(x)
+        x0 = x[0]
+        for j, y in enumerate(b_tokens):
+            if x == y:
+                candidates.append((1.0, lx, i, j, "exact"))
+                continue
+            ly = len(y)
+            shortest = lx if lx < ly else ly
+            if person and shortest == 1:
+                if x0 == y[0]:
+                    candidates.append((0.6, 1, i, j, "initial"))
+                continue
+            longest = lx if lx > ly else ly
+            cutoff = 2 * longest // 5
+            if x0 != y[0]:
+                # Only the edit distance can make them alike.
+                if longest - shortest <= cutoff:
+                    d = distance(x, y, score_cutoff=cutoff)
+                    if d <= cutoff:
+                        candidates.append((1.0 - d / longest, shortest, i, j, "edit distance"))
+                continue
+            sim = 1.0 - distance(x, y, score_cutoff=cutoff) / longest
+            if shortest >= 3 and sim < 0.75 and (_subsequence(x, y) if lx < ly else _subsequence(y, x)):
+                candidates.append((0.75, shortest, i, j, "contraction"))  # intl / international
+            elif shortest >= 4 and sim < 0.85 and a_skel[i] == b_skel[j]:
+                candidates.append((0.85, shortest, i, j, "same consonants"))
+            elif sim >= 0.6:
+                candidates.append((sim, shortest, i, j, "edit distance"))
     candidates.sort(reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
@@ -189,15 +243,20 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
 # -- features --------------------------------------------------------------------------
 
 
+# Weight of a word by its length: an initial counts half a letter, long words no more than eight.
+_WEIGHTS = (0.5, 0.5, 2, 3, 4, 5, 6, 7, 8)
+
+
 def _w(tok: str) -> float:
-    return min(len(tok), 8) if len(tok) > 1 else 0.5
+    return _WEIGHTS[min(len(tok), 8)]
 
 
 def token_dice(c: Comparison) -> tuple[float, str]:
-    total = sum(_w(t) for t in c.a.tokens) + sum(_w(t) for t in c.b.tokens)
+    total = c.a.weight + c.b.weight
     if not total:
         return 0.0, "no name words"
-    got = sum(sim * (_w(x) + _w(y)) for x, y, sim, _ in c.pairs)
+    weights = _WEIGHTS
+    got = sum(sim * (weights[min(len(x), 8)] + weights[min(len(y), 8)]) for x, y, sim, _ in c.pairs)
     parts = ", ".join(f"{x}≈{y} {how} {sim:.2f}" for x, y, sim, how in c.pairs)
     return got / total, f"aligned words [{parts}]"
 
@@ -211,8 +270,7 @@ def joined_equal(c: Comparison) -> tuple[float, str]:
 def abbreviation(c: Comparison) -> tuple[float, str]:
     for short, long in ((c.a, c.b), (c.b, c.a)):
         if len(short.tokens) == 1 and 2 <= len(short.tokens[0]) <= 6 and len(long.tokens) >= 2:
-            initials = "".join(t[0] for t in long.tokens)
-            if short.tokens[0] == initials:
+            if short.tokens[0] == long.initials:
                 return 0.8, f"{short.tokens[0]} abbreviates {' '.join(long.tokens)}"
     return 0.0, ""
 
@@ -271,7 +329,7 @@ def patronymic_order(c: Comparison) -> tuple[float, str]:
     def chain(tokens: tuple[str, ...]) -> list[str]:
         return [t for t in tokens if t not in PATRONYMIC]
 
-    if not (set(c.a.tokens) & PATRONYMIC and set(c.b.tokens) & PATRONYMIC):
+    if not (c.a.patronymic and c.b.patronymic):
         return 0.0, ""
     pos_b = {y: i for i, y in enumerate(chain(c.b.tokens))}
     mapped = [pos_b.get(y) for x in chain(c.a.tokens) for (px, y, _, _) in c.pairs if px == x]
@@ -315,6 +373,15 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 
+_FEATURE_ROWS = tuple((f.name, f.weight, f.func, f.qualifier) for f in FEATURES)
+
+
+def clear_caches() -> None:
+    """Forget every prepared name (for cold timings)."""
+    prepare.cache_clear()
+    _skeleton.cache_clear()
+
+
 def match_names(name1: str, name2: str, schema: str = "Person") -> tuple[float, str]:
     """(score 0..1, explanation) that two names name the same person or organisation; >= THRESHOLD is a match."""
     person_like = "Person" if schema == "Person" else schema
@@ -323,14 +390,15 @@ def match_names(name1: str, name2: str, schema: str = "Person") -> tuple[float, 
     base, base_why = 0.0, "nothing alike"
     notes: list[str] = []
     adjust = 0.0
-    for f in FEATURES:
-        value, why = f.func(c)
+    for name, weight, func, qualifier in _FEATURE_ROWS:
+        value, why = func(c)
         if not value:
             continue
-        if f.qualifier:
-            adjust += f.weight * value
-            notes.append(f"{f.name} {f.weight * value:+.2f}: {why}")
-        elif f.weight * value > base:
-            base, base_why = f.weight * value, f"{f.name} {f.weight * value:.2f}: {why}"
+        value *= weight
+        if qualifier:
+            adjust += value
+            notes.append(f"{name} {value:+.2f}: {why}")
+        elif value > base:
+            base, base_why = value, f"{name} {value:.2f}: {why}"
     score = max(0.0, min(1.0, base + adjust))
     return round(score, 4), "; ".join([base_why, *notes])
