@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import gc
 import re
+from bisect import bisect_right
 from collections import defaultdict
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -373,23 +375,47 @@ class Matcher:
         short = self._short_auto.find_matches_as_indexes(text, overlapping=True) if self._short_auto is not None else ()
         if not found and not short:
             return []
-        nt = normalize(text, t)
-        hits = self._hits(nt, found, short, field)
+        hits, nt = self._hits(text, t, found, short, field)
         if not hits:
             return []
-        return self._mentions(nt, hits, field, include_weak)
+        return self._mentions(nt or normalize(text, t), hits, field, include_weak)
 
-    def find_many(self, texts: Iterable[str], field: str = "text") -> list[list[Mention]]:
-        """`find` over many texts."""
-        find = self.find
-        return [find(t, field) for t in texts]
+    def find_many(self, texts: Iterable[str], field: str = "text", *, include_weak: bool = False) -> list[list[Mention]]:
+        """`find` over many texts (the same mentions), with one automaton pass over the whole batch.
+
+        The folded texts are joined with NUL, which no pattern holds, so no match spans two texts
+        and the automaton is back at its root at each text's start; matches come back ordered by
+        their end, so one walk hands each text its own. Texts holding a NUL go one by one.
+        """
+        texts = list(texts)
+        if not texts:
+            return []
+        joined = "\0".join(texts)
+        if self._automaton is None or joined.count("\0") != len(texts) - 1:
+            return [self.find(t, field, include_weak=include_weak) for t in texts]
+        folded = _fold_all(texts)
+        found = _split(self._automaton.find_matches_as_indexes("\0".join(folded), overlapping=True), folded)
+        if self._short_auto is not None:
+            short = _split(self._short_auto.find_matches_as_indexes(joined, overlapping=True), texts)
+        else:
+            short = {}
+        out: list[list[Mention]] = [[] for _ in texts]
+        for k in sorted(found.keys() | short.keys()):
+            text, t = texts[k], folded[k]
+            hits, nt = self._hits(text, t, found.get(k, ()), short.get(k, ()), field)
+            if hits:
+                out[k] = self._mentions(nt or normalize(text, t), hits, field, include_weak)
+        return out
 
     def _hits(
-        self, nt: NormalizedText, found: Sequence[tuple[int, int, int]], short: Sequence[tuple[int, int, int]], field: str
-    ) -> list[_Hit]:
-        t = nt.text
+        self, orig: str, t: str, found: Sequence[tuple[int, int, int]], short: Sequence[tuple[int, int, int]], field: str
+    ) -> tuple[list[_Hit], NormalizedText | None]:
+        """The automata's matches that sit on word boundaries (see the module docstring), and the
+        offset map when a rule needed one (made only then: most rejected matches need only `t`)."""
         n = len(t)
-        orig = nt.original
+        nt: NormalizedText | None = None
+        # ASCII text of unchanged length: normalised offsets are the original's.
+        same = n == len(orig) and orig.isascii()
         hits: list[_Hit] = []
         tags: list[tuple[int, int]] | None = None
         payload = self._payload
@@ -423,7 +449,11 @@ class Matcher:
                 elif script == "H" and prefix in lexicon.HEBREW_PROCLITICS:
                     how = f"prefix {prefix}"
                 else:
-                    os_ = nt.original_index(s)
+                    if same:
+                        os_ = s
+                    else:
+                        nt = nt or normalize(orig, t)
+                        os_ = nt.original_index(s)
                     if script == "L" and 0 < os_ < len(orig) and orig[os_].isupper() and orig[os_ - 1].islower():
                         how = "camel case"
                     elif script in ("L", "D") and 0 < os_ < len(orig) and orig[os_ - 1] in _APOSTROPHES and w == s - 1:
@@ -433,6 +463,7 @@ class Matcher:
                             continue
                         if tags is None:
                             tags = _tag_spans(orig, field)
+                        nt = nt or normalize(orig, t)
                         if not _at_tag_edge(nt, s, e, tags, left=True):
                             continue
                         how = "inside hashtag"
@@ -449,7 +480,11 @@ class Matcher:
                 elif script == "L" and (suffix in lexicon.LATIN_SUFFIXES and klen >= 4 or suffix in lexicon.LATIN_DERIVATIONS and klen >= 5):
                     how = how or f"suffix {suffix}"
                 else:
-                    oe = nt.span(s, e)[1]
+                    if same:
+                        oe = e
+                    else:
+                        nt = nt or normalize(orig, t)
+                        oe = nt.span(s, e)[1]
                     if script == "L" and oe < len(orig) and orig[oe] in _APOSTROPHES:
                         how = how or "apostrophe suffix"
                     elif script == "L" and 0 < oe < len(orig) and orig[oe].isupper() and orig[oe - 1].islower():
@@ -459,6 +494,7 @@ class Matcher:
                             continue
                         if tags is None:
                             tags = _tag_spans(orig, field)
+                        nt = nt or normalize(orig, t)
                         if not _at_tag_edge(nt, s, e, tags, left=False):
                             continue
                         how = how or "inside hashtag"
@@ -470,7 +506,7 @@ class Matcher:
                 if (a == 0 or not orig[a - 1].isalnum()) and (b == no or not orig[b].isalnum()):
                     # Offsets are already the original's: marked by start -1 and carried in `how`.
                     hits.append(_Hit(-1, -1, orig[a:b], aliases, f"{a}:{b}"))
-        return hits
+        return hits, nt
 
     def _mentions(self, nt: NormalizedText, hits: list[_Hit], field: str, include_weak: bool) -> list[Mention]:
         orig = nt.original
@@ -673,6 +709,29 @@ class Matcher:
     @property
     def entity_count(self) -> int:
         return len(self._entities)
+
+
+def _split(matches: list[tuple[int, int, int]], parts: list[str]) -> dict[int, list[tuple[int, int, int]]]:
+    """Matches over the NUL-joined `parts` -> {part index: matches with offsets into that part}."""
+    out: dict[int, list[tuple[int, int, int]]] = {}
+    if not matches:
+        return out
+    starts = [0, *accumulate(len(p) + 1 for p in parts)]
+    for i, s, e in matches:  # never across a NUL
+        k = bisect_right(starts, s) - 1
+        o = starts[k]
+        out.setdefault(k, []).append((i, s - o, e - o))
+    return out
+
+
+def _fold_all(texts: list[str]) -> list[str]:
+    """`fold` of each text; the ASCII ones (most) in one call over them joined."""
+    ascii_at = [k for k, t in enumerate(texts) if t.isascii()]
+    out = [t if t.isascii() else fold(t) for t in texts]
+    if ascii_at:
+        for k, f in zip(ascii_at, fold("\0".join([texts[k] for k in ascii_at])).split("\0")):
+            out[k] = f
+    return out
 
 
 def _automaton(keys: list[str]) -> ahocorasick_rs.AhoCorasick:
