@@ -62,13 +62,24 @@ def test_link_then_show(sqlite_url: str) -> None:
 
 
 def test_bench_ledger_reports_both_databases_side_by_side() -> None:
-    result = run_cli("bench", "ledger", "--posts", "30", "--authors", "5", "--json")
+    result = run_cli("bench", "ledger", "--posts", "30", "--authors", "5", "--batch", "8", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    sqlite, postgres = report["runs"]
-    assert sqlite["database"] == "sqlite" and sqlite["decisions"] == 30 and sqlite["per_second"] > 0
-    assert postgres["database"] == "postgresql"
-    if postgres["skipped"]:
-        assert report["ratio_postgresql_to_sqlite"] is None
+    assert report["transaction_sizes"] == [1, 8]
+    runs = {(r["database"], r["transaction_size"]): r for r in report["runs"]}
+    assert set(runs) == {("sqlite", 1), ("sqlite", 8), ("postgresql", 1), ("postgresql", 8)}
+    for size in (1, 8):
+        assert runs["sqlite", size]["decisions"] == 30 and runs["sqlite", size]["per_second"] > 0
+    assert report["ratio_batched_to_one_a_transaction"]["sqlite"] is not None
+    if runs["postgresql", 1]["skipped"]:
+        assert report["ratio_postgresql_to_sqlite"] == {"1": None, "8": None}
     else:
-        assert postgres["decisions"] == 30 and report["ratio_postgresql_to_sqlite"] is not None
+        assert all(runs["postgresql", size]["decisions"] == 30 for size in (1, 8))
+        assert None not in report["ratio_postgresql_to_sqlite"].values()
+
+
+def test_bench_ledger_text_output() -> None:
+    result = run_cli("bench", "ledger", "--posts", "20", "--authors", "4", "--batch", "5")
+    assert result.exit_code == 0, result.output
+    assert "1 a transaction" in result.stdout and "5 a transaction" in result.stdout
+    assert "ratio batched/one a transaction, sqlite" in result.stdout

@@ -6,7 +6,7 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from proscribe.model import Account, AccountScreening, Assessment, Decision, Mention, Post
 
@@ -261,10 +261,141 @@ class ScanResult:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-class Scanner:
-    """Decides posts under one profile on one database: each decision one transaction."""
+@dataclass(frozen=True)
+class ToDecide:
+    """A post to decide, its assessment and screening, and the moment it is decided as of."""
 
-    def __init__(self, profile: Any, db_url: str | None, parts: Parts | None = None, now: datetime | None = None):
+    post: Post
+    assessment: Assessment
+    screening: AccountScreening | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A post's decision line; `outcome` is set when it was decided now (None: re-emitted from the store)."""
+
+    line: str
+    outcome: Any = None  # PolicyOutcome
+
+    @property
+    def new(self) -> bool:
+        return self.outcome is not None
+
+
+def decide_batch(
+    session: Any,
+    profile: Any,
+    entries: Sequence[ToDecide],
+    *,
+    tiers: Mapping[str, int] | None = None,
+    registry_version: str = "",
+    check_stored: bool = True,
+) -> list[Decided]:
+    """Decide posts in the order given and record them, all in the caller's transaction.
+
+    The authors' write locks come first, so what is read next cannot change
+    until the transaction ends. Then one query each for the posts already
+    decided, the linked accounts and the events of every account involved;
+    each decision sees the events of the decisions before it in the batch
+    (kept in memory in the order they will be written), and all the new
+    decisions and events are written with one statement a table. A post that
+    appears twice, or was decided before, gets its stored line again.
+
+    `check_stored=False` skips the query for posts decided before, for a caller
+    that has just looked: should another process have decided one since, the
+    decisions table's unique constraint fails the write (IntegrityError) and
+    the caller tries again with the check (see `retrying`).
+    """
+    from proscribe.ledger import state
+    from proscribe.policy.decide import decide
+    from proscribe.store import ledger as store
+
+    if not entries:
+        return []
+    store.lock_accounts(session, (e.post.author.id for e in entries))
+    done = store.stored_decisions(session, (e.post.id for e in entries), profile.name) if check_stored else {}
+    authors = {e.post.author.id for e in entries if e.post.id not in done}
+    linked = store.linked_accounts_many(session, authors) if authors else {}
+    involved = authors.union(other for pairs in linked.values() for other, _ in pairs)
+    loaded: dict[str, list[Any]] = {}
+    for event in store.events_for(session, involved, profile.name):
+        loaded.setdefault(event.account_id, []).append(event)
+    # Events decided in this batch, by account, with their place in the batch's write order.
+    fresh: dict[str, list[tuple[int, Any]]] = {}
+    sequence = 0
+    out: list[Decided] = []
+    for entry in entries:
+        post = entry.post
+        line = done.get(post.id)
+        if line is not None:
+            out.append(Decided(line))
+            continue
+        author = post.author.id
+        others = linked[author]
+        accounts = [author, *(other for other, _ in others)]
+        events = [e for a in accounts for e in loaded.get(a, ())]
+        new = [pair for a in accounts for pair in fresh.get(a, ())]
+        if new:
+            # Unsaved events have no id yet: state.ordered puts them after the stored ones of the same time, in this order.
+            new.sort(key=lambda pair: pair[0])
+            events.extend(e for _, e in new)
+        history = state.history(events, author, others, profile, entry.now)
+        outcome = decide(
+            entry.assessment, post, history, entry.screening, profile, entry.now, tiers=tiers, registry_version=registry_version
+        )
+        for event in outcome.events:
+            fresh.setdefault(event.account_id, []).append((sequence, event))
+            sequence += 1
+        line = decision_line(outcome.decision)
+        done[post.id] = line
+        out.append(Decided(line, outcome))
+    store.record_many(session, [(d.outcome, d.line) for d in out if d.outcome is not None])
+    return out
+
+
+def retrying(attempt: Callable[[bool], Any], checked: bool = False, tries: int = 5) -> Any:
+    """Run a transaction, and again when another writer got in the way.
+
+    `attempt(check_stored)` runs the whole transaction. The first try skips
+    the check for stored decisions when the caller has `checked` already; a
+    unique constraint saying that another process decided a post first makes
+    the next try check (it then finds the post stored and re-emits it).
+    PostgreSQL may also pick the transaction as a deadlock victim.
+    """
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    check = not checked
+    for left in range(tries - 1, -1, -1):
+        try:
+            return attempt(check)
+        except IntegrityError:
+            if not left:
+                raise
+            check = True
+        except DBAPIError as exc:
+            if not left or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
+                raise
+    raise AssertionError("unreachable")
+
+
+class Scanner:
+    """Decides posts under one profile on one database.
+
+    Each classified batch is decided and recorded in one transaction (a
+    decision and its effects are never split; a kill loses at most the batch
+    not yet committed, which the next run decides). `transaction_size` caps
+    the decisions a transaction: 1 commits each decision on its own.
+    """
+
+    def __init__(
+        self,
+        profile: Any,
+        db_url: str | None,
+        parts: Parts | None = None,
+        now: datetime | None = None,
+        transaction_size: int | None = None,
+    ):
         from proscribe.store import db
 
         self.profile = profile
@@ -272,17 +403,22 @@ class Scanner:
         self.parts = parts
         self.now = now
         self.started = datetime.now(UTC)
-        db.engine(self.url)  # open and migrate once, before any decision
-        self._tiers: dict[str, int] | None = None
+        self.transaction_size = transaction_size
+        self.engine = db.engine(self.url)  # open and migrate once, before any decision
+        self._tiers: Mapping[str, int] | None = None
 
     def clock(self, post: Post) -> datetime:
         """The moment the post is decided as of: --now, else its created_at, else the scan's start."""
         return self.now or post.created_at or self.started
 
-    def tiers(self) -> dict[str, int]:
+    def tiers(self) -> Mapping[str, int]:
         if self._tiers is None:
             self._tiers = self.parts.tiers(self.profile.tier_source) if self.parts else {}
         return self._tiers
+
+    @property
+    def registry_version(self) -> str:
+        return self.parts.registry_version if self.parts else ""
 
     def ingest(self, items: Sequence[InputPost]) -> None:
         from proscribe.store import db
@@ -299,44 +435,25 @@ class Scanner:
         with db.session(self.url) as s:
             return store.stored_decisions(s, post_ids, self.profile.name)
 
+    def decide_many(self, entries: Sequence[ToDecide], checked: bool = False) -> list[Decided]:
+        """Decide and record posts in one transaction (retried when another writer got in the way).
+
+        `checked`: the caller has just looked for stored decisions of these posts.
+        """
+
+        def attempt(check_stored: bool) -> list[Decided]:
+            # A Core connection: an ORM session would cost more than the statements for one decision.
+            with self.engine.begin() as conn:
+                return decide_batch(
+                    conn, self.profile, entries, tiers=self.tiers(), registry_version=self.registry_version, check_stored=check_stored
+                )
+
+        return retrying(attempt, checked)
+
     def decide_one(self, post: Post, assessment: Assessment, screening: AccountScreening | None) -> tuple[str, bool]:
         """Decide and record one post in one transaction; (output line, decided now?)."""
-        from proscribe.ledger import state
-        from proscribe.policy.decide import decide
-        from proscribe.store import db
-        from proscribe.store import ledger as store
-
-        now = self.clock(post)
-        author = post.author.id
-        try:
-            with db.session(self.url) as s:
-                store.lock_account(s, author)
-                existing = store.stored_decision(s, post.id, self.profile.name)
-                if existing is not None:
-                    return existing, False
-                linked = store.linked_accounts(s, author)
-                events = store.events_for(s, [author, *(other for other, _ in linked)], self.profile.name)
-                history = state.history(events, author, linked, self.profile, now)
-                outcome = decide(
-                    assessment,
-                    post,
-                    history,
-                    screening,
-                    self.profile,
-                    now,
-                    tiers=self.tiers(),
-                    registry_version=self.parts.registry_version if self.parts else "",
-                )
-                line = decision_line(outcome.decision)
-                store.record(s, outcome, line)
-                return line, True
-        except store.IntegrityError:
-            # Another process decided this post between our check and our write: use its decision.
-            with db.session(self.url) as s:
-                existing = store.stored_decision(s, post.id, self.profile.name)
-            if existing is None:
-                raise
-            return existing, False
+        (decided,) = self.decide_many([ToDecide(post, assessment, screening, self.clock(post))])
+        return decided.line, decided.new
 
     def scan(
         self,
@@ -362,6 +479,7 @@ class Scanner:
             else:
                 pending.append(item)
         pending.sort(key=lambda i: (i.post.created_at or self.started, i.index))
+        step = min(batch_size, self.transaction_size or batch_size)
         for start in range(0, len(pending), batch_size):
             batch = pending[start : start + batch_size]
             if assessed is not None:
@@ -370,13 +488,16 @@ class Scanner:
                 if self.parts is None:
                     raise MissingPart("no classifier loaded and no assessments given")
                 pairs = assess([i.post for i in batch], self.parts)
-            for item, (assessment, screening) in zip(batch, pairs, strict=True):
-                line, new = self.decide_one(item.post, assessment, screening)
-                lines[item.index] = line
-                if new:
-                    result.decided += 1
-                else:
-                    result.reused += 1
-                advance(1)
+            entries = [ToDecide(i.post, a, sc, self.clock(i.post)) for i, (a, sc) in zip(batch, pairs, strict=True)]
+            for first in range(0, len(entries), step):
+                chunk = batch[first : first + step]
+                # Looked up when the scan started; a post decided since by another process is caught by the write.
+                for item, decided in zip(chunk, self.decide_many(entries[first : first + step], checked=True), strict=True):
+                    lines[item.index] = decided.line
+                    if decided.new:
+                        result.decided += 1
+                    else:
+                        result.reused += 1
+                advance(len(chunk))
         result.lines = [line for line in lines if line is not None]
         return result

@@ -153,28 +153,94 @@ def reversals(events: Iterable[ModerationEvent], profile: str, now: datetime) ->
     return _Reversals(frozenset(posts), frozenset(ids))
 
 
+class _Log:
+    """The events of one profile up to `now`, ordered once and grouped by account.
+
+    Every derivation for a moment (strikes, actions, standing, linked accounts)
+    reads this one view, so the log is sorted and its reversals found once,
+    however many accounts are looked at.
+    """
+
+    def __init__(self, events: Sequence[ModerationEvent], profile: Profile, now: datetime) -> None:
+        self.profile = profile
+        self.now = now
+        log = ordered(events)
+        self.rev = reversals(log, profile.name, now)
+        self.by_account: dict[str, list[ModerationEvent]] = {}
+        name = profile.name
+        for e in log:
+            if e.profile == name and e.at <= now:
+                self.by_account.setdefault(e.account_id, []).append(e)
+        self._strikes: dict[str, tuple[Strike, ...]] = {}
+        self._actions: dict[tuple[str, int], tuple[ActionRecord, ...]] = {}
+
+    def own(self, account_id: str) -> list[ModerationEvent]:
+        return self.by_account.get(account_id, [])
+
+    def strikes(self, account_id: str) -> tuple[Strike, ...]:
+        found = self._strikes.get(account_id)
+        if found is not None:
+            return found
+        days = self.profile.strikes.expire_after_days
+        out = []
+        for e in self.own(account_id):
+            if e.kind is not EventKind.STRIKE:
+                continue
+            expires = _parse(e.payload.get("expires"))
+            if expires is None and "expires" not in e.payload and days is not None:
+                expires = e.at + timedelta(days=days)
+            out.append(
+                Strike(
+                    account_id,
+                    e.post_id,
+                    e.at,
+                    str(e.payload.get("category", "")),
+                    bool(e.payload.get("doi", True)),
+                    expires,
+                    self.rev.covers(e),
+                )
+            )
+        self._strikes[account_id] = result = tuple(out)
+        return result
+
+    def actions(self, account_id: str, depth: int = 0) -> tuple[ActionRecord, ...]:
+        key = (account_id, depth)
+        found = self._actions.get(key)
+        if found is not None:
+            return found
+        own_strikes = self.strikes(account_id)
+        out = []
+        for e in self.own(account_id):
+            if e.kind is not EventKind.ACCOUNT_ACTION and e.kind is not EventKind.LINKED_ACCOUNT_ACTION:
+                continue
+            payload = e.payload
+            action = AccountAction(payload.get("action", "none"))
+            basis = str(payload.get("basis", "manual"))
+            source = payload.get("source")
+            stands, why = True, None
+            if self.rev.covers(e):
+                stands, why = False, "the decision behind it was reversed"
+            elif basis == "ladder" and payload.get("strike_number"):
+                if active_count(own_strikes, e.at) < int(payload["strike_number"]):
+                    stands, why = False, "a strike it counted was reversed"
+            elif basis == "doi_threshold" and payload.get("threshold"):
+                if doi_count(own_strikes, e.at, self.profile.doi.window_days) < int(payload["threshold"]):
+                    stands, why = False, "a DOI strike it counted was reversed"
+            elif e.kind is EventKind.LINKED_ACCOUNT_ACTION and source and depth < 2:
+                # It stands as long as the action on the account it came from stands.
+                origin = [a for a in self.actions(str(source), depth + 1) if a.post_id == e.post_id and a.source is None]
+                if origin and not any(a.stands for a in origin):
+                    stands, why = False, f"the action on {source} it followed no longer stands"
+            out.append(
+                ActionRecord(account_id, action, e.at, _parse(payload.get("until")), basis, e.post_id, source, stands, why, e.id)
+            )
+        self._actions[key] = result = tuple(out)
+        return result
+
+
 def strikes(events: Sequence[ModerationEvent], account_id: str, profile: Profile, now: datetime) -> tuple[Strike, ...]:
     """Every strike on the account recorded by `now`, with its expiry and whether it was reversed."""
-    rev = reversals(events, profile.name, now)
-    out = []
-    for e in ordered(events):
-        if e.kind is not EventKind.STRIKE or e.account_id != account_id or e.profile != profile.name or e.at > now:
-            continue
-        expires = _parse(e.payload.get("expires"))
-        if expires is None and "expires" not in e.payload and profile.strikes.expire_after_days is not None:
-            expires = e.at + timedelta(days=profile.strikes.expire_after_days)
-        out.append(
-            Strike(
-                account_id,
-                e.post_id,
-                e.at,
-                str(e.payload.get("category", "")),
-                bool(e.payload.get("doi", True)),
-                expires,
-                rev.covers(e),
-            )
-        )
-    return tuple(out)
+    return _Log(events, profile, now).strikes(account_id)
 
 
 def active_count(all_strikes: Iterable[Strike], at: datetime) -> int:
@@ -188,43 +254,7 @@ def doi_count(all_strikes: Iterable[Strike], at: datetime, window_days: int) -> 
 
 def actions(events: Sequence[ModerationEvent], account_id: str, profile: Profile, now: datetime) -> tuple[ActionRecord, ...]:
     """Account actions on the account recorded by `now`, each re-checked against the log."""
-    return _actions(events, account_id, profile, now, depth=0)
-
-
-def _actions(events: Sequence[ModerationEvent], account_id: str, profile: Profile, now: datetime, depth: int) -> tuple[ActionRecord, ...]:
-    rev = reversals(events, profile.name, now)
-    own_strikes = strikes(events, account_id, profile, now)
-    source_cache: dict[str, tuple[ActionRecord, ...]] = {}
-    out = []
-    for e in ordered(events):
-        if e.account_id != account_id or e.profile != profile.name or e.at > now:
-            continue
-        if e.kind not in (EventKind.ACCOUNT_ACTION, EventKind.LINKED_ACCOUNT_ACTION):
-            continue
-        payload = e.payload
-        action = AccountAction(payload.get("action", "none"))
-        basis = str(payload.get("basis", "manual"))
-        source = payload.get("source")
-        stands, why = True, None
-        if rev.covers(e):
-            stands, why = False, "the decision behind it was reversed"
-        elif basis == "ladder" and payload.get("strike_number"):
-            if active_count(own_strikes, e.at) < int(payload["strike_number"]):
-                stands, why = False, "a strike it counted was reversed"
-        elif basis == "doi_threshold" and payload.get("threshold"):
-            if doi_count(own_strikes, e.at, profile.doi.window_days) < int(payload["threshold"]):
-                stands, why = False, "a DOI strike it counted was reversed"
-        elif e.kind is EventKind.LINKED_ACCOUNT_ACTION and source and depth < 2:
-            # It stands as long as the action on the account it came from stands.
-            if source not in source_cache:
-                source_cache[source] = _actions(events, str(source), profile, now, depth + 1)
-            origin = [a for a in source_cache[source] if a.post_id == e.post_id and a.source is None]
-            if origin and not any(a.stands for a in origin):
-                stands, why = False, f"the action on {source} it followed no longer stands"
-        out.append(
-            ActionRecord(account_id, action, e.at, _parse(payload.get("until")), basis, e.post_id, source, stands, why, e.id)
-        )
-    return tuple(out)
+    return _Log(events, profile, now).actions(account_id)
 
 
 def standing(records: Sequence[ActionRecord], now: datetime) -> Standing:
@@ -267,19 +297,23 @@ def account_state(events: Sequence[ModerationEvent], account_id: str, profile: P
     `events` may hold other accounts' events too (linked accounts' actions are
     checked against the account they came from).
     """
-    all_strikes = strikes(events, account_id, profile, now)
-    records = actions(events, account_id, profile, now)
-    own = tuple(e for e in ordered(events) if e.account_id == account_id and e.profile == profile.name and e.at <= now)
+    return _state(_Log(events, profile, now), account_id)
+
+
+def _state(log: _Log, account_id: str) -> AccountState:
+    all_strikes = log.strikes(account_id)
+    records = log.actions(account_id)
+    now = log.now
     return AccountState(
         account_id=account_id,
-        profile=profile.name,
+        profile=log.profile.name,
         now=now,
         standing=standing(records, now),
         strikes=all_strikes,
         active_strikes=active_count(all_strikes, now),
-        doi_strikes=doi_count(all_strikes, now, profile.doi.window_days),
+        doi_strikes=doi_count(all_strikes, now, log.profile.doi.window_days),
         actions=records,
-        events=own,
+        events=tuple(log.own(account_id)),
     )
 
 
@@ -291,9 +325,8 @@ def history(
     now: datetime,
 ) -> AccountHistory:
     """What the policy needs about the account as of `now`; `linked` is (account id, via) pairs."""
-    state = account_state(events, account_id, profile, now)
+    log = _Log(events, profile, now)
+    state = _state(log, account_id)
     decisions = sum(1 for e in state.events if e.kind is EventKind.DECISION)
-    others = tuple(
-        LinkedAccount(other, standing(actions(events, other, profile, now), now), via) for other, via in linked
-    )
+    others = tuple(LinkedAccount(other, standing(log.actions(other), now), via) for other, via in linked)
     return AccountHistory(account_id, state.active_strikes, state.doi_strikes, state.standing, others, decisions)

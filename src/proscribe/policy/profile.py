@@ -7,6 +7,7 @@ import json
 import string
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -176,9 +177,9 @@ class Profile(_Strict):
     def tier_source(self) -> str:
         return self.tiers.source or self.name
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """A hash of the profile's meaning (not its comments or layout)."""
+        """A hash of the profile's meaning (not its comments or layout); computed once, the profile is frozen."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
 

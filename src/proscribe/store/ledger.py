@@ -29,11 +29,14 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     literal,
+    or_,
     select,
+    type_coerce,
     union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from proscribe.model import EventKind, ModerationEvent, Post
@@ -120,17 +123,53 @@ _LOCK = update(accounts).where(accounts.c.id == bindparam("account")).values(loc
 _STORED = select(decisions.c.post_id, decisions.c.decision).where(
     decisions.c.profile == bindparam("profile"), decisions.c.post_id.in_(bindparam("ids", expanding=True))
 )
-_OPERATOR = select(accounts.c.operator).where(accounts.c.id == bindparam("current")).scalar_subquery()
-_NEIGHBOURS = union_all(
-    select(accounts.c.id, accounts.c.operator).where(accounts.c.operator == _OPERATOR, accounts.c.id != bindparam("current")),
-    select(account_links.c.b, literal(None, String)).where(account_links.c.a == bindparam("current")),
-    select(account_links.c.a, literal(None, String)).where(account_links.c.b == bindparam("current")),
+_EVENT_COLUMNS = (
+    moderation_events.c.id,
+    moderation_events.c.kind,
+    moderation_events.c.account_id,
+    moderation_events.c.profile,
+    moderation_events.c.post_id,
+    moderation_events.c.at,
+    moderation_events.c.payload,
+    moderation_events.c.actor,
 )
+# The history read of every decision: times and payloads come back raw and are read below
+# (SQLite's text), which costs a fraction of the generic DateTime and JSON result processing.
 _EVENTS = (
-    select(moderation_events)
+    select(
+        *(c for c in _EVENT_COLUMNS if c.name not in ("at", "payload")),
+        type_coerce(moderation_events.c.at, String).label("at"),
+        type_coerce(moderation_events.c.payload, Text).label("payload"),
+    )
     .where(moderation_events.c.profile == bindparam("profile"), moderation_events.c.account_id.in_(bindparam("ids", expanding=True)))
     .order_by(moderation_events.c.at, moderation_events.c.id)
 )
+_LOCK_MANY = (
+    update(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True))).values(lock_seq=accounts.c.lock_seq + 1)
+)
+_LOCK_MANY_PG = (
+    select(accounts.c.id).where(accounts.c.id.in_(bindparam("ids", expanding=True))).order_by(accounts.c.id).with_for_update()
+)
+# One round trip a step of the walk over links, for every account of the step at once: the
+# members of their operators' groups (as last seen), and the links made by hand either way,
+# of those accounts and of every member of those groups (so a group is walked in one step).
+_GROUPS = select(accounts.c.operator).where(accounts.c.id.in_(bindparam("grouped", expanding=True)), accounts.c.operator.is_not(None))
+_MATES = select(accounts.c.id).where(accounts.c.operator.in_(_GROUPS))
+_GRAPH = union_all(
+    select(literal("o", String).label("kind"), accounts.c.id.label("x"), accounts.c.operator.label("y")).where(
+        accounts.c.operator.in_(_GROUPS)
+    ),
+    select(literal("l", String), account_links.c.a, account_links.c.b).where(
+        or_(
+            account_links.c.a.in_(bindparam("linked", expanding=True)),
+            account_links.c.b.in_(bindparam("linked", expanding=True)),
+            account_links.c.a.in_(_MATES),
+            account_links.c.b.in_(_MATES),
+        )
+    ),
+)
+# Large IN lists are sent in chunks: SQLite and PostgreSQL both limit bound parameters a statement.
+CHUNK = 500
 
 
 def utc(value: datetime) -> datetime:
@@ -142,8 +181,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert(session: Session, table: Table) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
+# The hot-path functions take an ORM Session or a Core Connection (lighter, for one decision a transaction).
+Db = Session | Connection
+
+
+def _dialect(session: Db) -> str:
+    return session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+
+
+def _insert(session: Db, table: Table) -> Any:
+    if _dialect(session) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -167,7 +214,7 @@ def _account_attributes(post: Post) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if v is not None}
 
 
-def ingest(session: Session, items: Sequence[tuple[Post, dict[str, Any]]], seen: datetime) -> None:
+def ingest(session: Db, items: Sequence[tuple[Post, dict[str, Any]]], seen: datetime) -> None:
     """Keep the posts' original JSON (first seen wins) and their authors' latest attributes."""
     if not items:
         return
@@ -220,7 +267,7 @@ def ingest(session: Session, items: Sequence[tuple[Post, dict[str, Any]]], seen:
     session.execute(stmt, [latest[k] for k in sorted(latest)])
 
 
-def lock_account(session: Session, account_id: str) -> None:
+def lock_account(session: Db, account_id: str) -> None:
     """Take the account's write lock for the rest of the transaction.
 
     A write as the transaction's first statement: on PostgreSQL it locks the
@@ -236,7 +283,41 @@ def lock_account(session: Session, account_id: str) -> None:
         )
 
 
-def stored_decisions(session: Session, post_ids: Iterable[str], profile: str) -> dict[str, str]:
+def lock_accounts(session: Db, account_ids: Iterable[str]) -> None:
+    """Take several accounts' write locks for the rest of the transaction (see lock_account).
+
+    On PostgreSQL the rows are locked in id order, so two writers locking
+    overlapping sets wait for each other instead of deadlocking; on SQLite the
+    first write takes the database's write lock. Accounts never seen get a row.
+    """
+    ids = sorted(set(account_ids))
+    if not ids:
+        return
+    if _dialect(session) == "postgresql":
+        found: set[str] = set()
+        for start in range(0, len(ids), CHUNK):
+            found.update(session.scalars(_LOCK_MANY_PG, {"ids": ids[start : start + CHUNK]}))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            _add_accounts(session, missing)
+            session.execute(_LOCK_MANY_PG, {"ids": missing})
+        return
+    changed = 0
+    for start in range(0, len(ids), CHUNK):
+        changed += session.execute(_LOCK_MANY, {"ids": ids[start : start + CHUNK]}).rowcount  # type: ignore[attr-defined]
+    if changed < len(ids):
+        _add_accounts(session, ids)
+
+
+def _add_accounts(session: Db, ids: Sequence[str]) -> None:
+    now = _now()
+    session.execute(
+        _insert(session, accounts).on_conflict_do_nothing(index_elements=["id"]),
+        [{"id": i, "attributes": {"id": i}, "seen_at": now, "updated_at": now, "lock_seq": 1} for i in ids],
+    )
+
+
+def stored_decisions(session: Db, post_ids: Iterable[str], profile: str) -> dict[str, str]:
     """The stored output lines of the posts already decided under `profile`."""
     ids = list(dict.fromkeys(post_ids))
     found: dict[str, str] = {}
@@ -247,26 +328,97 @@ def stored_decisions(session: Session, post_ids: Iterable[str], profile: str) ->
     return found
 
 
-def stored_decision(session: Session, post_id: str, profile: str) -> str | None:
+def stored_decision(session: Db, post_id: str, profile: str) -> str | None:
     return stored_decisions(session, [post_id], profile).get(post_id)
 
 
-def linked_accounts(session: Session, account_id: str, limit: int = 1000) -> list[tuple[str, str]]:
+def linked_accounts(session: Db, account_id: str, limit: int = 1000) -> list[tuple[str, str]]:
     """Accounts linked to `account_id`, directly or through others: (id, via) pairs, sorted.
 
     Two accounts are linked when they share `author.operator` (as last seen)
     or when someone linked them (`proscribe accounts link`).
     """
-    seen = {account_id: ""}
-    queue = deque([account_id])
-    while queue and len(seen) < limit:
-        current = queue.popleft()
-        # One round trip a node: same operator (as last seen), or a link either way.
-        for other, operator in session.execute(_NEIGHBOURS, {"current": current}):
-            if other not in seen:
-                seen[other] = f"operator {operator}" if operator is not None else "link"
-                queue.append(other)
-    return sorted((k, v) for k, v in seen.items() if k != account_id)
+    return linked_accounts_many(session, [account_id], limit)[account_id]
+
+
+class _Graph:
+    """The part of the link graph read so far: operator groups and hand-made links."""
+
+    def __init__(self) -> None:
+        self.operator: dict[str, str | None] = {}  # account -> its operator (None: none, or never seen)
+        self.members: dict[str, list[str]] = {}  # operator -> its accounts, sorted
+        self.links: dict[str, tuple[list[str], list[str]]] = {}  # account -> (linked as a, linked as b)
+
+    def load(self, session: Db, need: set[str]) -> None:
+        grouped = sorted(a for a in need if a not in self.operator)
+        linked = sorted(a for a in need if a not in self.links)
+        found_groups: dict[str, list[str]] = {}
+        for start in range(0, max(len(grouped), len(linked)), CHUNK):
+            g, lk = grouped[start : start + CHUNK], linked[start : start + CHUNK]
+            for kind, x, y in session.execute(_GRAPH, {"grouped": g, "linked": lk}):
+                if kind == "o":
+                    found_groups.setdefault(y, []).append(x)
+                else:
+                    self.links.setdefault(x, ([], []))[0].append(y)
+                    self.links.setdefault(y, ([], []))[1].append(x)
+        for operator, ids in found_groups.items():
+            self.members[operator] = sorted(set(ids))
+            for member in ids:
+                self.operator[member] = operator
+                self.links.setdefault(member, ([], []))  # the step read the links of the whole group
+        for a in grouped:
+            self.operator.setdefault(a, None)
+        for a in linked:
+            self.links.setdefault(a, ([], []))
+
+    def neighbours(self, current: str) -> list[tuple[str, str]] | None:
+        """(account, via) in the order the walk takes them, or None when not read yet."""
+        if current not in self.operator or current not in self.links:
+            return None
+        out = []
+        operator = self.operator[current]
+        if operator is not None:
+            out.extend((other, f"operator {operator}") for other in self.members[operator] if other != current)
+        as_a, as_b = self.links[current]
+        out.extend((other, "link") for other in sorted(as_a))
+        out.extend((other, "link") for other in sorted(as_b))
+        return out
+
+    def walk(self, root: str, limit: int) -> tuple[list[tuple[str, str]] | None, set[str]]:
+        """A breadth-first walk from `root`: its linked accounts, or None and the accounts still to read."""
+        seen = {root: ""}
+        queue = deque([root])
+        while queue and len(seen) < limit:
+            current = queue.popleft()
+            found = self.neighbours(current)
+            if found is None:
+                return None, {current, *queue}
+            for other, via in found:
+                if other not in seen:
+                    seen[other] = via
+                    queue.append(other)
+        return sorted((k, v) for k, v in seen.items() if k != root), set()
+
+
+def linked_accounts_many(session: Db, account_ids: Iterable[str], limit: int = 1000) -> dict[str, list[tuple[str, str]]]:
+    """`linked_accounts` of several accounts, reading the graph a step at a time for all of them together."""
+    graph = _Graph()
+    todo = sorted(set(account_ids))
+    out: dict[str, list[tuple[str, str]]] = {}
+    while todo:
+        need: set[str] = set()
+        waiting = []
+        for root in todo:
+            found, missing = graph.walk(root, limit)
+            if found is None:
+                need |= missing
+                waiting.append(root)
+            else:
+                out[root] = found
+        if need:
+            graph.load(session, need)
+        todo = waiting
+    return out
 
 
 def link(session: Session, a: str, b: str, actor: str = "cli", note: str | None = None) -> bool:
@@ -283,25 +435,40 @@ def link(session: Session, a: str, b: str, actor: str = "cli", note: str | None 
     return result.first() is not None
 
 
+_KINDS = {str(k): k for k in EventKind}
+
+
 def _event(row: Any) -> ModerationEvent:
+    at = row.at
+    if isinstance(at, str):  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
+        at = datetime.fromisoformat(at)
+    payload = row.payload
+    if isinstance(payload, (str, bytes)):
+        payload = json.loads(payload)
     return ModerationEvent(
-        kind=EventKind(row.kind),
+        kind=_KINDS.get(row.kind) or EventKind(row.kind),
         account_id=row.account_id,
-        at=utc(row.at),
+        at=at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC),
         profile=row.profile,
         post_id=row.post_id,
-        payload=dict(row.payload or {}),
+        payload=dict(payload or {}),
         actor=row.actor,
         id=row.id,
     )
 
 
-def events_for(session: Session, account_ids: Iterable[str], profile: str) -> list[ModerationEvent]:
+def events_for(session: Db, account_ids: Iterable[str], profile: str) -> list[ModerationEvent]:
     """The accounts' events under `profile`, and reversals of their posts, in log order."""
     ids = sorted(set(account_ids))
     if not ids:
         return []
-    return [_event(r) for r in session.execute(_EVENTS, {"profile": profile, "ids": ids})]
+    if len(ids) <= CHUNK:
+        return [_event(r) for r in session.execute(_EVENTS, {"profile": profile, "ids": ids}).all()]
+    out = []
+    for start in range(0, len(ids), CHUNK):
+        out.extend(_event(r) for r in session.execute(_EVENTS, {"profile": profile, "ids": ids[start : start + CHUNK]}).all())
+    out.sort(key=lambda e: (e.at, e.id))
+    return out
 
 
 def all_events(session: Session, account_id: str | None = None) -> list[ModerationEvent]:
@@ -329,45 +496,58 @@ def append_event(session: Session, event: ModerationEvent) -> int:
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def record(session: Session, outcome: PolicyOutcome, line: str) -> None:
+def record(session: Db, outcome: PolicyOutcome, line: str) -> None:
     """Store a decision and the events it implies (the caller's transaction makes them one).
 
     Raises IntegrityError when the post was already decided under the profile.
     """
-    d = outcome.decision
+    record_many(session, [(outcome, line)])
+
+
+def record_many(session: Db, decided: Sequence[tuple[PolicyOutcome, str]]) -> None:
+    """Store several decisions and their events with one statement for each table, in the caller's transaction.
+
+    Events go in in the order given, so their ids keep the order they were decided in.
+    Raises IntegrityError when a post was already decided under its profile.
+    """
+    if not decided:
+        return
     now = _now()
-    decided_at = outcome.events[0].at if outcome.events else now
-    session.execute(
-        decisions.insert().values(
-            post_id=d.post_id,
-            profile=d.profile,
-            account_id=d.account.id,
-            decided_at=utc(decided_at),
-            recorded_at=now,
-            action=str(d.action),
-            category=str(d.category),
-            violation=d.violation,
-            strike=d.strike,
-            decision=line,
+    rows = []
+    events = []
+    for outcome, line in decided:
+        d = outcome.decision
+        decided_at = utc(outcome.events[0].at) if outcome.events else now
+        rows.append(
+            {
+                "post_id": d.post_id,
+                "profile": d.profile,
+                "account_id": d.account.id,
+                "decided_at": decided_at,
+                "recorded_at": now,
+                "action": str(d.action),
+                "category": str(d.category),
+                "violation": d.violation,
+                "strike": d.strike,
+                "decision": line,
+            }
         )
-    )
-    if outcome.events:
-        session.execute(
-            moderation_events.insert(),
-            [
-                {
-                    "kind": str(e.kind),
-                    "account_id": e.account_id,
-                    "profile": e.profile,
-                    "post_id": e.post_id,
-                    "at": utc(e.at),
-                    "payload": e.payload,
-                    "actor": e.actor,
-                    "recorded_at": now,
-                }
-                for e in outcome.events
-            ],
+        events.extend(
+            {
+                "kind": str(e.kind),
+                "account_id": e.account_id,
+                "profile": e.profile,
+                "post_id": e.post_id,
+                "at": utc(e.at),
+                "payload": e.payload,
+                "actor": e.actor,
+                "recorded_at": now,
+            }
+            for e in outcome.events
         )
+    session.execute(decisions.insert(), rows)
+    if events:
+        session.execute(moderation_events.insert(), events)
 
 
 def account(session: Session, account_id: str) -> dict[str, Any] | None:
