@@ -29,7 +29,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from itertools import accumulate
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import ahocorasick_rs
 
@@ -37,7 +37,7 @@ from proscribe.detect import lexicon
 from proscribe.detect.events import date_patterns
 from proscribe.detect.variants import arabic_variants, latin_variants
 from proscribe.model import Entity, EntityKind, Mention, Name, NameKind, RelationKind
-from proscribe.text.normalize import NormalizedText, fold, normalize, normalize_name
+from proscribe.text.normalize import NormalizedText, fold, normalize, normalize_name, same_offsets
 from proscribe.text.tokens import EMOJI_SIGNALS, hashtag_spans, mention_spans, split_words, url_spans
 
 _WORD_RE = re.compile(r"\w+")
@@ -51,6 +51,7 @@ _VIA_OF_KIND = {NameKind.SLOGAN: "slogan", NameKind.HASHTAG: "hashtag", NameKind
 
 _FIRST_ALNUM = re.compile(r"[^\W_]")
 _ASCII_UPPER = re.compile("[A-Z]")
+_SIGNAL_EMOJI_RE = re.compile("[" + "".join(re.escape(ch) for ch in EMOJI_SIGNALS) + "]")
 _ASCII_LOWER = re.compile("[a-z]")
 
 
@@ -414,8 +415,7 @@ class Matcher:
         offset map when a rule needed one (made only then: most rejected matches need only `t`)."""
         n = len(t)
         nt: NormalizedText | None = None
-        # ASCII text of unchanged length: normalised offsets are the original's.
-        same = n == len(orig) and orig.isascii()
+        same: bool | None = None  # normalised offsets are the original's (decided when first needed)
         hits: list[_Hit] = []
         tags: list[tuple[int, int]] | None = None
         payload = self._payload
@@ -449,6 +449,8 @@ class Matcher:
                 elif script == "H" and prefix in lexicon.HEBREW_PROCLITICS:
                     how = f"prefix {prefix}"
                 else:
+                    if same is None:
+                        same = same_offsets(orig, t)
                     if same:
                         os_ = s
                     else:
@@ -480,6 +482,8 @@ class Matcher:
                 elif script == "L" and (suffix in lexicon.LATIN_SUFFIXES and klen >= 4 or suffix in lexicon.LATIN_DERIVATIONS and klen >= 5):
                     how = how or f"suffix {suffix}"
                 else:
+                    if same is None:
+                        same = same_offsets(orig, t)
                     if same:
                         oe = e
                     else:
@@ -559,8 +563,9 @@ class Matcher:
                     if al.via in ("slogan", "hashtag"):
                         slogans.append(written)
                     out.append((a, b, h, al, False, None))
+        memo: dict[str, Any] = {}  # what the post says once, for every weak name in it
         for a, b, h, al, weak in pending:
-            why = self._corroborate(nt, a, b, h, al, strong_entities, slogans)
+            why = self._corroborate(nt, a, b, h, al, strong_entities, slogans, memo)
             if why is not None or include_weak:
                 if al.via == "date" and why is not None:
                     out.append((a, b, h, al, False, why))
@@ -576,7 +581,7 @@ class Matcher:
             if h.handle and via == "name":
                 via = "handle"
             elif via in ("name", "hashtag"):
-                via = "hashtag" if orig[:a].endswith("#") or h.how == "inside hashtag" else "name"
+                via = "hashtag" if (a > 0 and orig[a - 1] == "#") or h.how == "inside hashtag" else "name"
             mentions.append(
                 Mention(
                     entity_id=info.id,
@@ -612,6 +617,7 @@ class Matcher:
         al: _Alias,
         strong: dict[int, str],
         slogans: list[str],
+        memo: dict[str, Any] | None = None,
     ) -> str | None:
         """The context that lets a weak name or a bare date count, or None.
 
@@ -629,8 +635,12 @@ class Matcher:
         if al.homonym:
             return None
         orig = nt.original
+        if memo is None:
+            memo = {}
         if al.short:
-            if len(_ASCII_UPPER.findall(orig)) > len(_ASCII_LOWER.findall(orig)):
+            if "shouting" not in memo:
+                memo["shouting"] = len(_ASCII_UPPER.findall(orig)) > len(_ASCII_LOWER.findall(orig))
+            if memo["shouting"]:
                 return None  # shouting: upper case says nothing about an acronym
             after = _WORD_RE.findall(orig[b : b + 40].lower())[:1]
             before = _WORD_RE.findall(orig[max(0, a - 40) : a].lower())[-1:]
@@ -644,19 +654,24 @@ class Matcher:
             if sum(ch.isalpha() for ch in h.key) <= 2:
                 return None  # two letters ("IS", "AQ"): only a group word right beside them
             # three letters ("PKK", "HTS"): also the post's context, below
-        if al.via == "date" and (h.how == "inside hashtag" or orig[:a].endswith("#")):
+        if al.via == "date" and (h.how == "inside hashtag" or (a > 0 and orig[a - 1] == "#")):
             return "written as a hashtag"
         if al.via == "date" and al.event_year is not None:
             tail = orig[b : b + 12]
             if str(al.event_year) in tail or (al.event_year % 100 and f"'{al.event_year % 100:02d}" in tail):
                 return f"year {al.event_year}"
-        for m in self._context_re.finditer(nt.text):
-            if h.start >= 0 and m.start() < h.end and h.start < m.end():
+        if "context" not in memo:
+            memo["context"] = [(m.start(), m.end(), m.group()) for m in self._context_re.finditer(nt.text)]
+        for m0, m1, word in memo["context"]:
+            if h.start >= 0 and m0 < h.end and h.start < m1:
                 continue  # the name itself is no context for itself
-            return f"context word {m.group()!r}"
-        for ch in orig:
-            if ch in EMOJI_SIGNALS:
-                return f"emoji {ch} ({EMOJI_SIGNALS[ch]})"
+            return f"context word {word!r}"
+        if "emoji" not in memo:
+            found = _SIGNAL_EMOJI_RE.search(orig)
+            memo["emoji"] = found.group() if found else None
+        if memo["emoji"] is not None:
+            ch = memo["emoji"]
+            return f"emoji {ch} ({EMOJI_SIGNALS[ch]})"
         if slogans:
             return f"slogan or hashtag: {slogans[0]}"
         return None

@@ -230,12 +230,20 @@ def normalize(text: str, folded: str | None = None) -> NormalizedText:
         if folded is None:
             folded = _fold_simple(text)
     else:
-        folded = text.translate(_TABLE)  # (and so every character of the text is learnt)
+        if folded is None:
+            folded = text.translate(_TABLE)  # (and so every character of the text is learnt)
         if _TABLE.irregular_re.search(text):
             return _normalize_slow(text, folded)
     if len(folded) == len(text):
         return NormalizedText(text, folded)
     return NormalizedText(text, folded, _removed(text, _DELETE_RE))
+
+
+def same_offsets(text: str, folded: str) -> bool:
+    """True when every offset of `folded` (= `fold(text)`) is the same offset in `text` (nothing removed or expanded)."""
+    if len(folded) != len(text):
+        return False
+    return text.isascii() or _simple(text) or not _TABLE.irregular_re.search(text)
 
 
 def _normalize_slow(text: str, folded: str) -> NormalizedText:
