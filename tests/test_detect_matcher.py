@@ -63,6 +63,12 @@ def test_from_constructed_entities_and_original_offsets() -> None:
         ("Hamas's leaders", {"hamas"}),
         ("Hamas'ın lideri", {"hamas"}),
         ("L'État islamique", {"isis"}),
+        ("Der Islamische Staat hat sich bekannt", {"isis"}),
+        ("Kämpfer des Islamischen Staates", {"isis"}),
+        ("The PKK announced its dissolution", {"pkk"}),
+        ("هجوم حماس المفاجئ على إسرائيل", {"hamas"}),
+        ("حماس الفلسطينية تعلن", {"hamas"}),
+        ("القاعدة الإرهابية", {"al-qaida"}),
     ],
 )
 def test_clitics_suffixes_spellings_and_hashtags(text: str, expected: set[str]) -> None:
@@ -80,6 +86,11 @@ def test_clitics_suffixes_spellings_and_hashtags(text: str, expected: set[str]) 
         "Ayumi Hamasaki #ayumihamasaki",
         "شاهنامه بزرگترین حماسه ایرانی است",
         "استقبل الجمهور اللاعبين بحماس كبير",
+        "استقبل الجمهور اللاعبين بكل حماس",
+        "حماس الجماهير كان كبيرا",
+        "القاعدة الذهبية في الاستثمار هي التنويع",
+        "في القاعدة العسكرية",
+        "It IS said that the PKK-style tables are easy",
         "حزب کارگزاران سازندگی بیانیه داد",
         "I was born on 7 October",
         "rated 7/10",
@@ -111,6 +122,26 @@ def test_mentions_in_handles_and_the_field() -> None:
 def test_find_many() -> None:
     texts = ["Hamas", "nothing here", "داعش"]
     assert [[m.entity_id for m in ms] for ms in starter_matcher().find_many(texts)] == [["hamas"], [], ["isis"]]
+
+
+def test_find_many_is_find_on_each_text() -> None:
+    # One automaton pass over the batch must hand every text exactly its own mentions and offsets.
+    texts = [
+        "",
+        "Hezbollah's drones",
+        "ﻻ إله… and Hamas fighters",  # expands under NFKC
+        "قال إن حَمـــاس انتصرت",  # removed marks
+        "IS fighters claimed the attack",
+        "#StandWithHamas",
+        "born on 7 October",
+        "Don't say Da'esh or al-Qa'ida",
+        "nothing at all",
+        "ХАМАСа и ИГИЛом",
+    ]
+    m = starter_matcher()
+    assert m.find_many(texts) == [m.find(t) for t in texts]
+    assert m.find_many(["Hamas\0ISIS", "Hezbollah"]) == [m.find("Hamas\0ISIS"), m.find("Hezbollah")]
+    assert m.find_many([]) == []
 
 
 def _scores(path: Path) -> dict[str, tuple[float, float]]:

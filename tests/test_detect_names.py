@@ -43,3 +43,13 @@ def test_every_score_is_explained_by_named_features() -> None:
     assert why and any(f.name in why for f in FEATURES)
     assert 0.0 <= score <= 1.0
     assert match_names("Hamas", "Hamas", "Organization")[0] == 1.0
+
+
+def test_cold_and_warm_scores_agree() -> None:
+    from proscribe.detect.names import clear_caches, token_similarity
+
+    warm = match_names("Mohammed bin Salman", "Muhammad bin Salman Al Saud", "Person")
+    clear_caches()
+    assert match_names("Mohammed bin Salman", "Muhammad bin Salman Al Saud", "Person") == warm
+    assert token_similarity("international", "intl", False) == (0.75, "contraction")
+    assert token_similarity("mohammed", "muhammad", True)[0] >= 0.6

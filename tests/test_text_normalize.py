@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from proscribe.text.normalize import normalize, normalize_name
+from proscribe.text.normalize import fold, normalize, normalize_name, same_offsets
 
 
 def _span_of(original: str, needle: str) -> str:
@@ -57,3 +57,26 @@ def test_texts_that_change_length_under_nfkc_map_back() -> None:
 
 def test_empty_text() -> None:
     assert normalize("").text == ""
+
+
+def test_fold_is_the_normal_form_without_the_map() -> None:
+    texts = [
+        "Hizballāh and Da’esh",
+        "حَمـــاس‌ها و ۷ اکتبر",
+        "ﻻ إله… and Hamas",
+        "İstanbul Hamas'ın",
+        "ΟΔΟΣ σοφίας",  # final sigma folds to sigma, whatever the context
+        "a\u00a0b—c",  # NBSP and an em dash: one character each, not NFKC
+        "Da´esh",  # acute accent used as an apostrophe: removed like one
+    ]
+    for text in texts:
+        assert fold(text) == normalize(text).text
+    assert fold("ΟΔΟΣ") == fold("οδος") == "οδοσ"
+    assert fold("Da´esh") == "daesh"
+
+
+def test_same_offsets() -> None:
+    assert same_offsets("Hamas leaders", fold("Hamas leaders"))
+    assert same_offsets("حماس‌ها", fold("حماس‌ها"))  # ZWNJ is one space
+    assert not same_offsets("Da'esh", fold("Da'esh"))
+    assert not same_offsets("ﻻ إله… and", fold("ﻻ إله… and"))

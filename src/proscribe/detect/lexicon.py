@@ -26,6 +26,15 @@ ARABIC_SUFFIXES = frozenset(
 # enthusiasm", الحماسة), حماسه is Persian "epic". Only the conjunctions و ف may precede them, and no suffix may follow.
 AMBIGUOUS_WORDS = frozenset({"حماس", "طوفان", "شباب", "الشباب", "قاعده", "القاعده", "نصر", "جهاد"})
 CONJUNCTIONS = frozenset({"و", "ف"})
+# "all, every" before one of those words makes it the common noun: بكل حماس "with all enthusiasm".
+ARABIC_QUANTIFIERS = frozenset({"كل", "بكل", "لكل", "وبكل", "وكل", "فبكل"})
+# Particles and prepositions (normalised) after which a word opens a phrase rather than ends a construct.
+ARABIC_PARTICLES = frozenset(
+    {
+        "في", "من", "علي", "الي", "عن", "مع", "ان", "لكن", "ثم", "او", "هل", "قد", "لقد", "حتي", "بين", "منذ",
+        "عند", "لدي", "ضد", "بعد", "قبل", "و", "ف", "يا", "لا", "ما", "هذا", "هذه", "ذلك", "تلك", "كان", "كانت",
+    }
+)
 
 # Hebrew prefixes written joined to the next word: ו ה ב ל מ ש כ and combinations.
 HEBREW_PROCLITICS = frozenset(
@@ -76,6 +85,13 @@ ACRONYM_NEIGHBOURS = (
     "fighter", "militant", "group", "claimed", "claim", "jihadist", "terror", "attack", "province", "khorasan",
     "k", "affiliate", "cell", "supporter", "propaganda", "leader", "emir", "stronghold", "territory", "bomber",
     "gunmen", "member", "recruit", "caliphate", "held", "controlled", "-held", "wilayat",
+)
+
+# Reporting words right after an acronym of three or more capitals that make it the group ("The PKK
+# announced", "HTS said"); not after two-letter ones, where "IS said" is as often an emphasised verb.
+ACRONYM_REPORTING = (
+    "announce", "said", "says", "declare", "statement", "spokesm", "spokesperson", "vowed", "warned", "threaten",
+    "demanded", "denied", "accused", "confirmed", "released", "issued",
 )
 
 # Words right before a short acronym that make it the group ("fighters of IS", "claimed by IS").

@@ -55,26 +55,43 @@ _SIGNAL_EMOJI_RE = re.compile("[" + "".join(re.escape(ch) for ch in EMOJI_SIGNAL
 _ASCII_LOWER = re.compile("[a-z]")
 
 
+def _char_script(ch: str) -> str | None:
+    """The script a letter or digit gives a name; None for other characters (they are skipped)."""
+    if ch.isalpha():
+        o = ord(ch)
+        if o < 0x0250 or 0x1E00 <= o < 0x1F00:
+            return "L"
+        if 0x0600 <= o < 0x0780 or 0xFB50 <= o < 0xFF00:
+            return "A"
+        if 0x0590 <= o < 0x0600:
+            return "H"
+        if 0x0400 <= o < 0x0530:
+            return "C"
+        return "O"
+    if ch.isdigit():
+        return "D"
+    return None
+
+
+_CHAR_SCRIPT: dict[str, str | None] = {}
+
+
 def _script(s: str) -> str:
     """L(atin), A(rabic), H(ebrew), C(yrillic), D(igits) or O(ther), by the first letter or digit."""
     m = _FIRST_ALNUM.search(s)
     if m is None:
         return "O"
-    for ch in s[m.start() :]:
-        if ch.isalpha():
-            o = ord(ch)
-            if o < 0x0250 or 0x1E00 <= o < 0x1F00:
-                return "L"
-            if 0x0600 <= o < 0x0780 or 0xFB50 <= o < 0xFF00:
-                return "A"
-            if 0x0590 <= o < 0x0600:
-                return "H"
-            if 0x0400 <= o < 0x0530:
-                return "C"
+    ch = m.group()
+    script = _CHAR_SCRIPT.get(ch)
+    if script is None:
+        script = _CHAR_SCRIPT[ch] = _char_script(ch)
+        if script is None:  # a numeric sign that is neither (½): look further
+            for ch in s[m.start() + 1 :]:
+                found = _char_script(ch)
+                if found is not None:
+                    return found
             return "O"
-        if ch.isdigit():
-            return "D"
-    return "O"
+    return script
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,7 +442,10 @@ class Matcher:
             if left_free and (e == n or not t[e].isalnum()):
                 # The common case: a whole word or words.
                 if lil != 2:
-                    hits.append(_Hit(s, e, t[s:e], aliases, None))
+                    key = t[s:e]
+                    if script == "A" and key in lexicon.AMBIGUOUS_WORDS and self._common_noun(t, s, e, key):
+                        continue
+                    hits.append(_Hit(s, e, key, aliases, None))
                 continue
             how: str | None = None
             # -- left edge
@@ -502,7 +522,10 @@ class Matcher:
                         if not _at_tag_edge(nt, s, e, tags, left=False):
                             continue
                         how = how or "inside hashtag"
-            hits.append(_Hit(s, e, t[s:e], aliases, how))
+            key = t[s:e]
+            if script == "A" and key in lexicon.AMBIGUOUS_WORDS and self._common_noun(t, s, e, key):
+                continue
+            hits.append(_Hit(s, e, key, aliases, how))
         if short:
             no = len(orig)
             for i, a, b in short:
@@ -511,6 +534,30 @@ class Matcher:
                     # Offsets are already the original's: marked by start -1 and carried in `how`.
                     hits.append(_Hit(-1, -1, orig[a:b], aliases, f"{a}:{b}"))
         return hits, nt
+
+    def _common_noun(self, t: str, s: int, e: int, key: str) -> bool:
+        """An Arabic name that is also a word (حماس "enthusiasm", القاعدة "the rule, the base") used as the word.
+
+        After "all" (بكل حماس "with all enthusiasm"); or opening a phrase (nothing or a particle
+        before it: في، من، إن …) and followed by a definite word, a noun it governs or an adjective
+        (حماس الجماهير "the crowd's enthusiasm", القاعدة الذهبية "the golden rule"). After another
+        noun the definite word may belong to that noun (هجوم حماس المفاجئ "Hamas's surprise attack"),
+        so the name stays. A definite word that is a context word (الإرهابية, المجاهدين) keeps the
+        name; so does a feminine adjective after a name without the article (حماس الفلسطينية:
+        the movement is feminine in Arabic, enthusiasm is not).
+        """
+        before = t[max(0, s - 12) : s]
+        previous = before.split()[-1] if before.strip() and before.endswith(" ") and not before.endswith("  ") else ""
+        if previous in lexicon.ARABIC_QUANTIFIERS:
+            return True
+        if previous and previous.isalpha() and previous not in lexicon.ARABIC_PARTICLES:
+            return False  # after a noun or a verb: a construct, "X of Hamas"
+        if not (e < len(t) - 3 and t[e] == " " and t.startswith("ال", e + 1)):
+            return False
+        word = t[e + 1 :].split(maxsplit=1)[0]
+        if len(word) <= 3 or not word.isalpha() or self._context_re.match(word):
+            return False
+        return key.startswith("ال") or not word.endswith("يه")
 
     def _mentions(self, nt: NormalizedText, hits: list[_Hit], field: str, include_weak: bool) -> list[Mention]:
         orig = nt.original
@@ -648,6 +695,8 @@ class Matcher:
                 for n in lexicon.ACRONYM_NEIGHBOURS:
                     if word == n or (len(n) >= 4 and word.startswith(n)):
                         return f"followed by {word!r}"
+                if len(h.key) >= 3 and h.key.isupper() and any(word.startswith(n) for n in lexicon.ACRONYM_REPORTING):
+                    return f"followed by {word!r}"
             for word in before:
                 if word in lexicon.ACRONYM_BEFORE:
                     return f"after {word!r}"

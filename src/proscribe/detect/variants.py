@@ -69,13 +69,37 @@ def latin_variants(name: str) -> set[str]:
     for form in sorted(forms):
         if form.endswith("ah") and len(form) >= 6:
             forms.add(form[:-1])  # final -ah / -a (ta marbuta): Hezbollah / Hezbola
-    forms = {f for f in forms if sum(ch.isalnum() for ch in f) >= 4}
+    forms |= german_inflections(name)
+    forms = {f for f in forms if sum(map(str.isalnum, f)) >= 4}
     forms.discard("")
     if len(forms) > MAX_VARIANTS:
         # Keep the shortest edits: the given name first, then the closest forms by length difference.
         ordered = sorted(forms, key=lambda f: (f != name, abs(len(f) - len(name)), f))
         forms = set(ordered[:MAX_VARIANTS])
     return forms
+
+
+_GERMAN_ADJECTIVE = ("ische", "ischer", "ischen", "isches")
+
+
+def german_inflections(name: str) -> set[str]:
+    """A German name's adjective endings and its genitive: "islamischer staat" -> "islamische staat",
+    "islamischen staat", "islamischen staates", "islamischen staats" … (Der Islamische Staat, des Islamischen Staates)."""
+    tokens = name.split()
+    adjectives = [i for i, tok in enumerate(tokens[:-1]) if tok.endswith(_GERMAN_ADJECTIVE)]
+    if not adjectives or len(tokens) > 4:
+        return set()
+    out: set[str] = set()
+    for ending in _GERMAN_ADJECTIVE:
+        words = list(tokens)
+        for i in adjectives:
+            stem = words[i][: words[i].rindex("isch")]
+            words[i] = stem + ending
+        out.add(" ".join(words))
+        out.add(" ".join(words[:-1] + [words[-1] + "es"]))
+        out.add(" ".join(words[:-1] + [words[-1] + "s"]))
+    out.discard(name)
+    return out
 
 
 def arabic_variants(name: str) -> dict[str, bool]:
