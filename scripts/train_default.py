@@ -1,9 +1,11 @@
 """Trains the shipped model (src/proscribe/classify/models/default) from corpus/labelled and writes its model card.
 
 Training data: the training split of corpus/labelled/*.jsonl (the held-out 20%
-is never seen), and, for the gate only, everyday tweets labelled none/unrelated:
-the non-ISIS tweets (ISIS Flag 0) of the Fifth Tribe training split (CC0),
-read from ../shared/data when present. Run: .venv/bin/python scripts/train_default.py
+is never seen); the training half of FIGNEWS 2024 (MIT) as none/news (real
+news-outlet posts in ar, en, fr, he, hi; the other half is kept for
+evaluation); and, for the gate only, everyday tweets labelled none/unrelated:
+the non-ISIS tweets (ISIS Flag 0) of the Fifth Tribe training split (CC0).
+Both real corpora are read from ../shared/data when present. Run: .venv/bin/python scripts/train_default.py
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ def main() -> None:
             print(e, file=sys.stderr)
         sys.exit(1)
     train_set, held = split(examples, HELD_OUT_PERCENT)
+    labelled_count = len(train_set)
+    news: list = []
+    if SHARED.is_dir():
+        from proscribe.classify.realdata import fignews
+
+        news = fignews(SHARED, half="train").examples
+        train_set = train_set + news
     from platformdirs import user_cache_dir
 
     cache = Path(user_cache_dir("proscribe")) / "embeddings.npz"  # vectors by text hash: retraining takes seconds
@@ -52,7 +61,8 @@ def main() -> None:
     head, gate, report = train(
         train_set, embed, default_detector(), ordinary=ordinary, progress=lambda m: print(m, file=sys.stderr),
         meta={"data": [f"corpus/labelled/{f.name}" for f in files], "fingerprint": training_fingerprint(train_set),
-              "held_out_examples": len(held),
+              "held_out_examples": len(held), "labelled_examples": labelled_count,
+              "real_news": f"{len(news)} FIGNEWS 2024 posts (training half, MIT) as none/news",
               "ordinary": f"{len(ordinary)} non-ISIS tweets of fifth_tribe_en/training_set.csv (CC0), gate only"},
     )
     embed.save()

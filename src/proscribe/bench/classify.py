@@ -141,8 +141,17 @@ def run_bench(n: int = 2000, model: Path | None = None) -> dict[str, Any]:
             "modelled_share": round(modelled / n, 4),
             "posts_with_mentions": sum(1 for m in mentions if m),
         }
+    # The encoder alone on the mentioning posts: the bound on the worst case, and a gauge of how busy the cores are.
+    sample = _stream(min(n, 200), 1.0, everyday, mentioning, seed=11)
+    encoder_rate = None
+    embed = getattr(clf, "embed", None)
+    if embed is not None:
+        start = time.perf_counter()
+        embed(sample)
+        encoder_rate = round(len(sample) / (time.perf_counter() - start), 1)
     return {
         "classifier": f"{clf.name} {clf.version}",
+        "encoder_texts_per_s": encoder_rate,
         "posts": n,
         "cores": os.cpu_count(),
         "realistic_posts_per_s": streams["realistic"]["posts_per_s"],

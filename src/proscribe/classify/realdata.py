@@ -1,7 +1,9 @@
 """Readers for the real, public evaluation corpora in ../shared/data, each mapped to proscribe's labels.
 
 Evaluation only: none of these is used to train the shipped head. Mappings:
-- FIGNEWS 2024 (news-outlet posts, ar/en/fr/he/hi): every post -> none/news.
+- FIGNEWS 2024 (news-outlet posts, ar/en/fr/he/hi): every post -> none/news. FIGNEWS is MIT-licensed:
+  the shipped model trains on one half of it (`fignews_half(key) == "train"`, by a hash of the
+  post's batch and id) and is measured on the other half only.
 - Gaza news headlines (gaza-news.txt titles and CNN live-blog entries): every line -> none/news.
 - Arabic ISIS tweets: pro_isis true -> violation (glorification, standing for
   glorification/support: labels are by account, not by tweet); false -> none.
@@ -45,7 +47,12 @@ def _none(id_: str, text: str, lang: str | None, context: Context = Context.NEWS
     return Example(id=id_, text=text, lang=lang, category=Category.NONE, context=context)
 
 
-def fignews(root: Path, size: int | None = None) -> Corpus:
+def fignews_half(key: str) -> str:
+    """"train" or "eval": which half of FIGNEWS a post belongs to (sha256 of "<batch>-<id>", even or odd)."""
+    return "train" if int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 2 == 0 else "eval"
+
+
+def fignews(root: Path, size: int | None = None, half: str | None = None) -> Corpus:
     path = root / "corpora" / "fignews" / "FIGNEWS-2024-TEXT-IAA.tsv"
     rows: dict[str, Example] = {}
     with path.open(encoding="utf-8", newline="") as fh:
@@ -55,8 +62,11 @@ def fignews(root: Path, size: int | None = None) -> Corpus:
             if key in rows or not text:
                 continue  # one row per annotator: keep the post once
             rows[key] = _none(f"fignews-{key}", text, FIGNEWS_LANGS.get(r.get("Source Language") or ""))
+    if half is not None:
+        rows = {k: e for k, e in rows.items() if fignews_half(k) == half}
     kept = [e for k, e in rows.items() if _keep(k, size, len(rows))]
-    return Corpus("FIGNEWS 2024 news posts", kept, len(rows), "all -> none/news", str(path))
+    name = "FIGNEWS 2024 news posts" + (f" ({half} half)" if half else "")
+    return Corpus(name, kept, len(rows), "all -> none/news", str(path))
 
 
 def gaza_news(root: Path, size: int | None = None) -> Corpus:

@@ -163,4 +163,6 @@ def bench_classify(
             f"  {stream:>9}: {s['posts_per_s']:>8.1f} posts/s  (keyword baseline {s['keyword_posts_per_s']:.0f} posts/s, "
             f"ratio {s['ratio_to_keyword']:.3f}); {s['modelled_share']:.1%} of posts reached the model"
         )
+    if result.get("encoder_texts_per_s"):
+        typer.echo(f"  encoder alone: {result['encoder_texts_per_s']:.1f} texts/s (the ceiling of the worst case)")
     typer.echo(f"  peak memory {result['peak_rss_mb']:.0f} MB")
