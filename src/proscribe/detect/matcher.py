@@ -51,6 +51,7 @@ _VIA_OF_KIND = {NameKind.SLOGAN: "slogan", NameKind.HASHTAG: "hashtag", NameKind
 
 _FIRST_ALNUM = re.compile(r"[^\W_]")
 _ASCII_UPPER = re.compile("[A-Z]")
+_RUN_AFTER = re.compile(r"\w*")
 _SIGNAL_EMOJI_RE = re.compile("[" + "".join(re.escape(ch) for ch in EMOJI_SIGNALS) + "]")
 _ASCII_LOWER = re.compile("[a-z]")
 
@@ -204,6 +205,8 @@ class Matcher:
         self._short_keys: list[str] = []
         self._short_payload: list[tuple[int, tuple[_Alias, ...]]] = []
         self._context_re: re.Pattern[str] = re.compile(r"(?!x)x")
+        self._context_auto: ahocorasick_rs.AhoCorasick | None = None
+        self._clitics: tuple[str, ...] = ()
         self.patterns = 0
         self.names = 0
         self._latin_names: list[tuple[str, int]] = []
@@ -319,6 +322,9 @@ class Matcher:
         words = sorted({normalize_name(w) for ws in lexicon.CONTEXT_KEYWORDS.values() for w in ws}, key=len, reverse=True)
         clitic = "|".join(sorted(lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS, key=len, reverse=True))
         self._context_re = re.compile(rf"(?<!\w)(?:{clitic})?(?:{'|'.join(re.escape(w) for w in words)})")
+        # The regex tried at every position of a post is slow; an automaton finds where its words are.
+        self._context_auto = _automaton(words)
+        self._clitics = tuple(lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS)
         return self
 
     def _add_name(self, idx, rep, text, kind, weak, generate, add, table, short) -> None:  # type: ignore[no-untyped-def]
@@ -491,10 +497,8 @@ class Matcher:
                         how = "inside hashtag"
             # -- right edge
             if e < n and t[e].isalnum():
-                w = e
-                while w < n and t[w].isalnum():
-                    w += 1
-                suffix = t[e:w]
+                # The rest of the word (the normalised text has no "_": \w is isalnum here).
+                suffix = _RUN_AFTER.match(t, e).group()  # type: ignore[union-attr]
                 if script == "A" and suffix in lexicon.ARABIC_SUFFIXES and t[s:e] not in lexicon.AMBIGUOUS_WORDS:
                     how = how or f"suffix {suffix}"
                 elif script == "C" and suffix in lexicon.CYRILLIC_SUFFIXES and klen >= 4:
@@ -534,6 +538,35 @@ class Matcher:
                     # Offsets are already the original's: marked by start -1 and carried in `how`.
                     hits.append(_Hit(-1, -1, orig[a:b], aliases, f"{a}:{b}"))
         return hits, nt
+
+    def _context_matches(self, t: str) -> list[tuple[int, int, str]]:
+        """`self._context_re.finditer(t)` as (start, end, text), the regex tried only where it can match.
+
+        A match is a context word, with a clitic or not: it starts where the automaton found a word,
+        or a clitic's length before that when the clitic is written there. Those places in order,
+        each after the end of the previous match, are where finditer would find its matches.
+        """
+        if self._context_auto is None:
+            return []
+        found = self._context_auto.find_matches_as_indexes(t, overlapping=True)
+        if not found:
+            return []
+        starts = {s for _, s, _ in found}
+        for _, s, _ in found:
+            for c in self._clitics:
+                if s >= len(c) and t.startswith(c, s - len(c)):
+                    starts.add(s - len(c))
+        out: list[tuple[int, int, str]] = []
+        pos = 0
+        match = self._context_re.match
+        for p in sorted(starts):
+            if p < pos:
+                continue
+            m = match(t, p)
+            if m is not None:
+                out.append((m.start(), m.end(), m.group()))
+                pos = m.end()
+        return out
 
     def _common_noun(self, t: str, s: int, e: int, key: str) -> bool:
         """An Arabic name that is also a word (حماس "enthusiasm", القاعدة "the rule, the base") used as the word.
@@ -710,7 +743,7 @@ class Matcher:
             if str(al.event_year) in tail or (al.event_year % 100 and f"'{al.event_year % 100:02d}" in tail):
                 return f"year {al.event_year}"
         if "context" not in memo:
-            memo["context"] = [(m.start(), m.end(), m.group()) for m in self._context_re.finditer(nt.text)]
+            memo["context"] = self._context_matches(nt.text)
         for m0, m1, word in memo["context"]:
             if h.start >= 0 and m0 < h.end and h.start < m1:
                 continue  # the name itself is no context for itself
