@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any, Callable
@@ -17,6 +18,9 @@ from proscribe import __version__
 from proscribe.api.service import BadRequest, Service, ServiceConfig, iso
 from proscribe.review.actors import Actor, Permission
 from proscribe.review.errors import ReviewError
+
+# Requests with at most this many posts are checked on the event loop; larger ones in a worker thread.
+INLINE_CHECK = 20
 
 # --- request bodies (documented in OpenAPI) ---------------------------------------------
 
@@ -194,18 +198,19 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
 
-    def actor(request: Request) -> Actor:
+    async def actor(request: Request) -> Actor:
         header = request.headers.get("authorization", "")
         presented = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
         if not presented:
             raise StarletteHTTPException(401, "an API key is required: Authorization: Bearer KEY or X-API-Key: KEY", headers={"WWW-Authenticate": "Bearer"})
-        found = svc.authenticate(presented)
+        # Read from the database for every request, in the key checker's thread (the loop stays free).
+        found = await asyncio.wrap_future(svc.keys.check(presented))
         if found is None:
             raise StarletteHTTPException(401, "the API key is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
         return found
 
-    def need(permission: Permission) -> Callable[[Actor], Actor]:
-        def check(who: Actor = Depends(actor)) -> Actor:
+    def need(permission: Permission) -> Callable[[Actor], Any]:
+        async def check(who: Actor = Depends(actor)) -> Actor:  # no I/O: on the loop, not a thread hop
             if not who.may(permission):
                 raise StarletteHTTPException(403, f"the {who.role} role may not {permission}: this needs a key with another role")
             return who
@@ -248,10 +253,15 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             raise BadRequest(f"the body is not JSON: {getattr(exc, 'msg', exc)}", "body") from None
         except RecursionError:
             raise BadRequest("the body is not JSON: nested too deeply", "body") from None
-        from starlette.concurrency import run_in_threadpool
+        if isinstance(body, list) and len(body) > INLINE_CHECK:
+            from starlette.concurrency import run_in_threadpool
 
-        lines, batch = await run_in_threadpool(svc.submit, body, profile, who)
-        content = ("[" + ",".join(lines) + "]") if batch else lines[0]
+            job = await run_in_threadpool(svc.prepare, body, profile, who)
+        else:
+            job = svc.prepare(body, profile, who)  # a few posts: checked on the loop, cheaper than a thread hop
+        # The single writer decides it with the other requests waiting (one transaction); the loop stays free meanwhile.
+        lines = await asyncio.wrap_future(svc.writer.submit(job))
+        content = ("[" + ",".join(lines) + "]") if job.batch else lines[0]
         return Response(content, media_type="application/json")
 
     @app.get("/v1/decisions", tags=["posts"])

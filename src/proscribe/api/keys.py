@@ -12,8 +12,12 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from proscribe.review.actors import Actor, Role
@@ -61,21 +65,109 @@ def create(session: Session, role: Role | str, name: str | None = None, created_
     return NewKey(secret, key_id, name, role)
 
 
+def key_id_of(presented: str) -> str | None:
+    """The public key id of a well-formed key, else None."""
+    match = _SHAPE.match(presented.strip())
+    return match.group(1) if match else None
+
+
+def match(presented: str, row: Any) -> Actor | None:
+    """The actor when `presented` is the key stored in `row` (None: unknown) and it is not revoked."""
+    expected = row.hash if row is not None else "0" * 64
+    ok = hmac.compare_digest(digest(presented.strip()), expected)  # hashed even for an unknown id: same time
+    if row is None or not ok or not row.active:
+        return None
+    return Actor(row.key_id, row.name, Role(row.role))
+
+
 def verify(session: Session, presented: str) -> Actor | None:
     """The actor a presented key belongs to, or None when it is malformed, unknown or revoked."""
     from proscribe.store import service as store
 
-    match = _SHAPE.match(presented.strip())
-    if match is None:
+    key_id = key_id_of(presented)
+    if key_id is None:
         # Still hash it, so a malformed key takes about as long as a wrong one.
         hmac.compare_digest(digest(presented), "0" * 64)
         return None
-    row = store.key_by_id(session, match.group(1))
-    expected = row.hash if row is not None else "0" * 64
-    ok = hmac.compare_digest(digest(presented.strip()), expected)
-    if row is None or not ok or not row.active:
-        return None
-    return Actor(row.key_id, row.name, Role(row.role))
+    return match(presented, store.key_by_id(session, key_id))
+
+
+@dataclass
+class _Check:
+    presented: str
+    key_id: str
+    future: Future[Actor | None] = field(default_factory=Future)
+
+
+class KeyChecker:
+    """Checks every request's key against the database, in one thread: all the keys waiting, with one query.
+
+    Each check reads the key's row after the request arrived, so a key revoked
+    by any process stops working at once; batching only shares that read
+    among the requests that arrived while the previous one ran. The thread
+    keeps one connection, so no request pays for opening one.
+    """
+
+    def __init__(self, engine: Engine, touch_every: float = 60.0) -> None:
+        from proscribe.api.batching import Batcher
+
+        self.engine = engine
+        self.touch_every = touch_every
+        self._conn: Connection | None = None
+        self._touched: dict[str, float] = {}
+        self._batcher: Batcher[_Check] = Batcher("proscribe-keys", self._handle, on_stop=self._close)
+
+    def check(self, presented: str | None) -> Future[Actor | None]:
+        """A future of the key's actor (None: missing, malformed, unknown or revoked)."""
+        key_id = key_id_of(presented) if presented else None
+        if key_id is None:
+            if presented:
+                hmac.compare_digest(digest(presented), "0" * 64)
+            done: Future[Actor | None] = Future()
+            done.set_result(None)
+            return done
+        return self._batcher.submit(_Check(presented, key_id))  # type: ignore[arg-type]
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _rows(self, key_ids: list[str]) -> dict[str, Any]:
+        from proscribe.store import service as store
+
+        for attempt in (1, 2):
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            try:
+                rows = store.keys_by_ids(self._conn, key_ids)
+                self._conn.rollback()  # end the read: no snapshot is held between batches
+                return rows
+            except Exception:
+                self._close()  # a connection the database dropped: open another once
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _handle(self, checks: list[_Check]) -> None:
+        rows = self._rows(sorted({c.key_id for c in checks}))
+        used = set()
+        for c in checks:
+            actor = match(c.presented, rows.get(c.key_id))
+            c.future.set_result(actor)
+            if actor is not None:
+                used.add(actor.key_id)
+        # Last use, at most once a minute a key: a write per request would serialise readers on SQLite.
+        now = time.monotonic()
+        stale = [k for k in used if now - self._touched.get(k, -1e9) > self.touch_every]
+        if stale:
+            from proscribe.store import service as store
+
+            for k in stale:
+                self._touched[k] = now
+            with self.engine.begin() as conn:
+                for k in stale:
+                    store.touch_key(conn, k)  # type: ignore[arg-type]
 
 
 def revoke(session: Session, key_id_or_name: str, by: str = "cli") -> str:

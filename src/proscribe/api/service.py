@@ -9,7 +9,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,9 @@ from proscribe.model import Assessment, Mention, Post
 from proscribe.policy.profile import SHIPPED, Profile
 from proscribe.review.actors import Actor
 from proscribe.review.queue import QueueSettings
+
+if TYPE_CHECKING:
+    from proscribe.api.writer import Job
 
 REGISTRY_RECHECK_SECONDS = 30.0
 # The field a pipeline message is about: "required field author.id is missing", "author.followers must be ...".
@@ -78,14 +81,19 @@ class Service:
 
         self.config = config
         self.url = db.resolve_url(config.db_url)
-        db.engine(self.url)  # open and migrate before the first request
+        self.engine = db.engine(self.url)  # open and migrate before the first request
         self._parts: Any = None
         self._parts_lock = threading.Lock()
         self._checked = 0.0
         self._failed: tuple[float, Exception] | None = None
         self._profiles: dict[str, Profile] = dict(config.profiles)
         self._tiers: dict[tuple[str, str], dict[str, int]] = {}
-        self._touched: dict[str, float] = {}
+        from proscribe.api.writer import Writer
+
+        self.writer = Writer(self)
+        from proscribe.api.keys import KeyChecker
+
+        self.keys = KeyChecker(self.engine)
         with self.session() as s:
             from proscribe.store import service as store
 
@@ -172,21 +180,8 @@ class Service:
     # --- keys ---------------------------------------------------------------------------
 
     def authenticate(self, presented: str | None) -> Actor | None:
-        from proscribe.api import keys
-
-        if not presented:
-            return None
-        with self.session() as s:
-            actor = keys.verify(s, presented)
-            if actor is not None:
-                # Last use, at most once a minute a key: a write per request would serialise readers on SQLite.
-                now = time.monotonic()
-                if now - self._touched.get(actor.key_id, -1e9) > 60:
-                    from proscribe.store import service as store
-
-                    store.touch_key(s, actor.key_id)
-                    self._touched[actor.key_id] = now
-            return actor
+        """The actor of a presented key, read from the database now (a revoked key stops at once)."""
+        return self.keys.check(presented).result()
 
     def actor_by_key_id(self, key_id: str) -> Actor | None:
         """The actor of a still-valid key (the web session keeps the key id, never the key)."""
@@ -225,11 +220,10 @@ class Service:
             raise BadRequest(f"{where}: ids must not contain NUL characters", f"{where}.id")
         return post
 
-    def submit(self, body: Any, profile_name: str, actor: Actor) -> tuple[list[str], bool]:
-        """Decide one post or a batch (recorded through the pipeline); (decision lines in input order, was a batch)."""
+    def prepare(self, body: Any, profile_name: str, actor: Actor) -> Job:
+        """A request's posts checked and ready for the writer, or BadRequest naming the field (nothing is written)."""
+        from proscribe.api.writer import Job
         from proscribe.pipeline import InputPost
-        from proscribe.review.queue import enqueue_decisions
-        from proscribe.store import service as store
 
         profile = self.profile(profile_name)
         batch = isinstance(body, list)
@@ -247,48 +241,16 @@ class Service:
             if item.post.id in seen:
                 raise BadRequest(f"posts[{item.index}].id {item.post.id!r} repeats posts[{seen[item.post.id]}]", f"posts[{item.index}].id")
             seen[item.post.id] = item.index
-        parts = self.parts()
-        scanner = scanner_for(profile, self.url, self._parts_tiers(parts, profile))
-        scanner.parts = parts
-        result = scanner.scan(items)
-        with self.session() as s:
-            enqueue_decisions(
-                s, [(json.loads(line), item.post.author.followers) for line, item in zip(result.lines, items)], self.config.queue
-            )
-            if result.decided:
-                ids = [i.post.id for i in items]
-                store.audit(
-                    s, actor.label, actor.role, "posts.submit", f"profile:{profile.name}",
-                    {"posts": len(ids), "decided": result.decided, "ids": ids[:50]},
-                )
-        return result.lines, batch
+        return Job(profile, items, actor, batch)
 
+    def submit(self, body: Any, profile_name: str, actor: Actor) -> tuple[list[str], bool]:
+        """Decide one post or a batch and wait for it (decision lines in input order, was a batch).
 
-def _scanner_class() -> Any:
-    from proscribe.pipeline import Scanner
-
-    class ServiceScanner(Scanner):  # type: ignore[misc, valid-type]
-        """The pipeline's scanner with the service's tiers, cached per registry version rather than per request."""
-
-        given_tiers: Mapping[str, int] | None = None
-
-        def tiers(self) -> dict[str, int]:
-            return self.given_tiers if self.given_tiers is not None else super().tiers()  # type: ignore[return-value]
-
-    return ServiceScanner
-
-
-def scanner_for(profile: Profile, url: str, tiers: Mapping[str, int] | None = None) -> Any:
-    """The pipeline's Scanner for `profile` on `url`, using `tiers` (entity id -> tier) when given."""
-    global _SCANNER
-    if _SCANNER is None:
-        _SCANNER = _scanner_class()
-    scanner = _SCANNER(profile, url, None)
-    scanner.given_tiers = tiers
-    return scanner
-
-
-_SCANNER: Any = None
+        The posts go to the service's single writer (see api/writer.py), which
+        decides them together with other requests' posts in one transaction.
+        """
+        job = self.prepare(body, profile_name, actor)
+        return self.writer.submit(job).result(), job.batch
 
 
 def iso(value: datetime | None) -> str | None:

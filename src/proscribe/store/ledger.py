@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (
@@ -231,8 +232,8 @@ def ingest(session: Db, items: Sequence[tuple[Post, dict[str, Any]]], seen: date
                 "first_seen": now,
             },
         )
-    stmt = _insert(session, posts)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]), list(post_rows.values()))
+    dialect = _dialect(session)
+    session.execute(_ingest_statements(dialect)[0], list(post_rows.values()))
 
     latest: dict[str, dict[str, Any]] = {}
     for post, _ in items:
@@ -250,8 +251,20 @@ def ingest(session: Db, items: Sequence[tuple[Post, dict[str, Any]]], seen: date
                 "updated_at": now,
                 "lock_seq": 0,
             }
-    stmt = _insert(session, accounts)
-    stmt = stmt.on_conflict_do_update(
+    # Sorted, so that two processes ingesting the same accounts lock rows in the same order.
+    session.execute(_ingest_statements(dialect)[1], [latest[k] for k in sorted(latest)])
+
+
+@lru_cache(maxsize=4)
+def _ingest_statements(dialect: str) -> tuple[Any, Any]:
+    """The two upserts of `ingest`, built once a dialect (building them costs more than running them)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    keep_posts = insert(posts).on_conflict_do_nothing(index_elements=["id"])
+    stmt = insert(accounts)
+    latest_accounts = stmt.on_conflict_do_update(
         index_elements=["id"],
         set_={
             "handle": stmt.excluded.handle,
@@ -263,8 +276,7 @@ def ingest(session: Db, items: Sequence[tuple[Post, dict[str, Any]]], seen: date
         },
         where=accounts.c.seen_at <= stmt.excluded.seen_at,
     )
-    # Sorted, so that two processes ingesting the same accounts lock rows in the same order.
-    session.execute(stmt, [latest[k] for k in sorted(latest)])
+    return keep_posts, latest_accounts
 
 
 def lock_account(session: Db, account_id: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (
@@ -26,11 +27,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     func,
     or_,
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -217,9 +220,20 @@ def add_key(session: Session, key_id: str, name: str, role: str, digest: str, cr
     return found
 
 
-def key_by_id(session: Session, key_id: str) -> KeyRow | None:
-    row = session.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
+_KEY_BY_ID = select(api_keys).where(api_keys.c.key_id == bindparam("key_id"))  # every request's key check: built once
+
+
+def key_by_id(session: Session | Connection, key_id: str) -> KeyRow | None:
+    row = session.execute(_KEY_BY_ID, {"key_id": key_id}).first()
     return _key(row) if row else None
+
+
+_KEYS_BY_IDS = select(api_keys).where(api_keys.c.key_id.in_(bindparam("ids", expanding=True)))
+
+
+def keys_by_ids(session: Session | Connection, key_ids: Sequence[str]) -> dict[str, KeyRow]:
+    """The stored keys with these ids, by id (one query for a batch of requests)."""
+    return {row.key_id: _key(row) for row in session.execute(_KEYS_BY_IDS, {"ids": list(key_ids)}).all()}
 
 
 def key_by_name(session: Session, name: str) -> KeyRow | None:
@@ -238,7 +252,7 @@ def revoke_key(session: Session, key_id: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def touch_key(session: Session, key_id: str) -> None:
+def touch_key(session: Session | Connection, key_id: str) -> None:
     session.execute(update(api_keys).where(api_keys.c.key_id == key_id).values(last_used_at=_now()))
 
 
@@ -258,6 +272,17 @@ def audit(session: Session, actor: str, role: str, action: str, target: str | No
     """Record who changed what, in the caller's transaction (so the change and its entry are one)."""
     session.execute(
         audit_log.insert().values(at=_now(), actor=actor, role=role, action=action, target=target, detail=detail or {})
+    )
+
+
+def audit_many(session: Session, entries: Sequence[tuple[str, str, str, str | None, dict[str, Any] | None]]) -> None:
+    """Several audit entries (actor, role, action, target, detail) with one statement, in the caller's transaction."""
+    if not entries:
+        return
+    now = _now()
+    session.execute(
+        audit_log.insert(),
+        [{"at": now, "actor": a, "role": r, "action": act, "target": t, "detail": d or {}} for a, r, act, t, d in entries],
     )
 
 
@@ -283,10 +308,17 @@ def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         return 0
     now = _now()
     values = [{"status": "open", "level": 0, "queued_at": now, "history": [], **r} for r in rows]
-    result = session.execute(
-        _insert(session, review_items).on_conflict_do_nothing(index_elements=["post_id", "profile"]), values
-    )
+    result = session.execute(_enqueue_statement(session.get_bind().dialect.name), values)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=4)
+def _enqueue_statement(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(review_items).on_conflict_do_nothing(index_elements=["post_id", "profile"])
 
 
 def review_item(session: Session, item_id: int) -> dict[str, Any] | None:
