@@ -52,6 +52,7 @@ _VIA_OF_KIND = {NameKind.SLOGAN: "slogan", NameKind.HASHTAG: "hashtag", NameKind
 _FIRST_ALNUM = re.compile(r"[^\W_]")
 _ASCII_UPPER = re.compile("[A-Z]")
 _RUN_AFTER = re.compile(r"\w*")
+_MAX_CLITIC = max(map(len, lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS))
 _SIGNAL_EMOJI_RE = re.compile("[" + "".join(re.escape(ch) for ch in EMOJI_SIGNALS) + "]")
 _ASCII_LOWER = re.compile("[a-z]")
 
@@ -206,7 +207,7 @@ class Matcher:
         self._short_payload: list[tuple[int, tuple[_Alias, ...]]] = []
         self._context_re: re.Pattern[str] = re.compile(r"(?!x)x")
         self._context_auto: ahocorasick_rs.AhoCorasick | None = None
-        self._clitics: tuple[str, ...] = ()
+        self._clitics: frozenset[str] = frozenset()
         self.patterns = 0
         self.names = 0
         self._latin_names: list[tuple[str, int]] = []
@@ -324,7 +325,7 @@ class Matcher:
         self._context_re = re.compile(rf"(?<!\w)(?:{clitic})?(?:{'|'.join(re.escape(w) for w in words)})")
         # The regex tried at every position of a post is slow; an automaton finds where its words are.
         self._context_auto = _automaton(words)
-        self._clitics = tuple(lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS)
+        self._clitics = lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS
         return self
 
     def _add_name(self, idx, rep, text, kind, weak, generate, add, table, short) -> None:  # type: ignore[no-untyped-def]
@@ -552,10 +553,12 @@ class Matcher:
         if not found:
             return []
         starts = {s for _, s, _ in found}
+        clitics = self._clitics
         for _, s, _ in found:
-            for c in self._clitics:
-                if s >= len(c) and t.startswith(c, s - len(c)):
-                    starts.add(s - len(c))
+            if s and t[s - 1].isalpha():
+                for k in range(1, min(s, _MAX_CLITIC) + 1):
+                    if t[s - k : s] in clitics:
+                        starts.add(s - k)
         out: list[tuple[int, int, str]] = []
         pos = 0
         match = self._context_re.match
@@ -813,7 +816,7 @@ def _split(matches: list[tuple[int, int, int]], parts: list[str]) -> dict[int, l
     out: dict[int, list[tuple[int, int, int]]] = {}
     if not matches:
         return out
-    starts = [0, *accumulate(len(p) + 1 for p in parts)]
+    starts = [0, *accumulate(map((1).__add__, map(len, parts)))]
     for i, s, e in matches:  # never across a NUL
         k = bisect_right(starts, s) - 1
         o = starts[k]
