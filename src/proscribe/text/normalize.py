@@ -194,8 +194,10 @@ def _fold_ascii(text: str) -> str:
     return low
 
 
-def _fold_simple(text: str) -> str:
-    low = text.lower()
+def _fold_simple(text: str, low: str | None = None) -> str:
+    """`text` (a simple one, see `_simple`) folded; `low` is text.lower() when already made."""
+    if low is None:
+        low = text.lower()
     found = _SIMPLE_RE.findall(low)
     if found:
         for c in set(found):
@@ -209,8 +211,10 @@ def fold(text: str) -> str:
     """The matching form of `text` alone (`normalize(text).text`), without the offset map."""
     if text.isascii():
         return _fold_ascii(text)
-    if _simple(text):
-        return _fold_simple(text)
+    if unicodedata.is_normalized("NFKC", text):
+        low = text.lower()
+        if len(low) == len(text):  # `_simple`, with its lower() kept
+            return _fold_simple(text, low)
     return text.translate(_TABLE)
 
 
