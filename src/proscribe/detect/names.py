@@ -181,7 +181,6 @@ def _subsequence(short: str, long: str) -> bool:
 def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     """Greedy best-first alignment of the tokens of a and b."""
     person = schema == "Person"
-    cmp = Comparison(a, b, schema)
     # `token_similarity` inline (the hot loop of every comparison), keeping only pairs >= 0.6:
     # the edit distance may stop counting past 40 % of the longer word (rapidfuzz's score_cutoff).
     candidates = []
@@ -219,15 +218,24 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     candidates.sort(reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
+    pairs: list[tuple[str, str, float, str]] = []
     for sim, _, i, j, how in candidates:
         if i in used_a or j in used_b:
             continue
         used_a.add(i)
         used_b.add(j)
-        cmp.pairs.append((a.tokens[i], b.tokens[j], sim, how))
-    cmp.unmatched_a = [t for i, t in enumerate(a.tokens) if i not in used_a]
-    cmp.unmatched_b = [t for j, t in enumerate(b.tokens) if j not in used_b]
+        pairs.append((a.tokens[i], b_tokens[j], sim, how))
+    cmp = Comparison(
+        a,
+        b,
+        schema,
+        pairs,
+        [t for i, t in enumerate(a.tokens) if i not in used_a] if len(used_a) < len(a.tokens) else [],
+        [t for j, t in enumerate(b_tokens) if j not in used_b] if len(used_b) < len(b_tokens) else [],
+    )
     # Initials written together ("JC" for Jean-Claude): one short token against the first letters of several.
+    if not (cmp.unmatched_a and cmp.unmatched_b):
+        return cmp
     for side, other in ((cmp.unmatched_a, cmp.unmatched_b), (cmp.unmatched_b, cmp.unmatched_a)):
         for tok in list(side):
             if 2 <= len(tok) <= 3 and len(other) >= len(tok):
@@ -256,9 +264,12 @@ def token_dice(c: Comparison) -> tuple[float, str]:
     if not total:
         return 0.0, "no name words"
     weights = _WEIGHTS
-    got = sum(sim * (weights[min(len(x), 8)] + weights[min(len(y), 8)]) for x, y, sim, _ in c.pairs)
-    parts = ", ".join(f"{x}≈{y} {how} {sim:.2f}" for x, y, sim, how in c.pairs)
-    return got / total, f"aligned words [{parts}]"
+    got = 0.0
+    parts = []
+    for x, y, sim, how in c.pairs:
+        got += sim * (weights[min(len(x), 8)] + weights[min(len(y), 8)])
+        parts.append(f"{x}≈{y} {how} {sim:.2f}")
+    return got / total, f"aligned words [{', '.join(parts)}]"
 
 
 def joined_equal(c: Comparison) -> tuple[float, str]:
