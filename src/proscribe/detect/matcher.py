@@ -52,6 +52,11 @@ _VIA_OF_KIND = {NameKind.SLOGAN: "slogan", NameKind.HASHTAG: "hashtag", NameKind
 _FIRST_ALNUM = re.compile(r"[^\W_]")
 _ASCII_UPPER = re.compile("[A-Z]")
 _RUN_AFTER = re.compile(r"\w*")
+# A group word after a short acronym: the word itself, or (4+ letters) a word it begins ("fighters").
+_NEIGHBOUR_RE = re.compile(
+    "|".join(re.escape(n) if len(n) >= 4 else re.escape(n) + r"\Z" for n in lexicon.ACRONYM_NEIGHBOURS)
+)
+_REPORTING_RE = re.compile("|".join(map(re.escape, lexicon.ACRONYM_REPORTING)))
 _MAX_CLITIC = max(map(len, lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS))
 _SIGNAL_EMOJI_RE = re.compile("[" + "".join(re.escape(ch) for ch in EMOJI_SIGNALS) + "]")
 _ASCII_LOWER = re.compile("[a-z]")
@@ -728,10 +733,9 @@ class Matcher:
             after = _WORD_RE.findall(orig[b : b + 40].lower())[:1]
             before = _WORD_RE.findall(orig[max(0, a - 40) : a].lower())[-1:]
             for word in after:
-                for n in lexicon.ACRONYM_NEIGHBOURS:
-                    if word == n or (len(n) >= 4 and word.startswith(n)):
-                        return f"followed by {word!r}"
-                if len(h.key) >= 3 and h.key.isupper() and any(word.startswith(n) for n in lexicon.ACRONYM_REPORTING):
+                if _NEIGHBOUR_RE.match(word):
+                    return f"followed by {word!r}"
+                if len(h.key) >= 3 and h.key.isupper() and _REPORTING_RE.match(word):
                     return f"followed by {word!r}"
             for word in before:
                 if word in lexicon.ACRONYM_BEFORE:
