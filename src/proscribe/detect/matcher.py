@@ -135,6 +135,7 @@ class _Hit:
     aliases: tuple[_Alias, ...]
     how: str | None = None  # how the boundary was satisfied when not plainly
     handle: bool = False
+    orig_span: tuple[int, int] | None = None  # short acronyms: found in the original text, start/end are -1
 
 
 def _person_alias_weak(norm: str) -> bool:
@@ -541,8 +542,8 @@ class Matcher:
             for i, a, b in short:
                 aliases = self._short_payload[i][1]
                 if (a == 0 or not orig[a - 1].isalnum()) and (b == no or not orig[b].isalnum()):
-                    # Offsets are already the original's: marked by start -1 and carried in `how`.
-                    hits.append(_Hit(-1, -1, orig[a:b], aliases, f"{a}:{b}"))
+                    # Offsets are already the original's: marked by start -1.
+                    hits.append(_Hit(-1, -1, orig[a:b], aliases, None, False, (a, b)))
         return hits, nt
 
     def _context_matches(self, t: str) -> list[tuple[int, int, str]]:
@@ -604,9 +605,8 @@ class Matcher:
         orig = nt.original
         spans: list[tuple[int, int, _Hit]] = []
         for h in hits:
-            if h.start < 0:
-                a, b = (int(x) for x in h.how.split(":"))  # type: ignore[union-attr]
-                h.how = None
+            if h.orig_span is not None:
+                a, b = h.orig_span
                 spans.append((a, b, h))
             else:
                 a, b = nt.span(h.start, h.end)
