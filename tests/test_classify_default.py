@@ -6,6 +6,7 @@ import pytest
 
 from proscribe.classify import load
 from proscribe.classify.base import Classifier
+from proscribe.classify.default import DefaultClassifier
 from proscribe.model import Account, Category, Context, EntityKind, Mention, Post
 
 
@@ -35,11 +36,20 @@ def test_assess_returns_one_assessment_per_post_in_order(clf) -> None:  # type: 
 
 
 def test_a_post_without_signal_skips_the_model(clf) -> None:  # type: ignore[no-untyped-def]
-    before = clf.gated_out
-    [a] = clf.assess([_post(1, "My sourdough finally rose, recipe in the comments")], [[]])
-    assert clf.gated_out == before + 1
+    # The lexicon rule alone (no n-gram second look), so the outcome does not depend on trained weights.
+    rule_only = DefaultClassifier(clf.head, None, embed=clf.embed)
+    [a] = rule_only.assess([_post(1, "My sourdough finally rose, recipe in the comments")], [[]])
+    assert rule_only.gated_out == 1 and rule_only.modelled == 0
     assert a.category is Category.NONE and a.context is Context.UNRELATED
-    assert a.score < 0.1 and a.evidence[0].startswith("gate:")
+    assert a.score == clf.head.gate_score < 0.1 and a.evidence[0].startswith("gate:")
+
+
+def test_the_shipped_model_has_a_lexical_gate_that_opens_for_unnamed_threats(clf) -> None:  # type: ignore[no-untyped-def]
+    assert clf.lexical_gate is not None and 0 < clf.lexical_gate.threshold < 1
+    posts = [_post(1, "The former president will not see next year. I will make sure of it.")]
+    from proscribe.classify.signals import signals_of
+
+    assert clf.opens(posts, [signals_of(posts[0].text)]) == [True]
 
 
 def test_evidence_names_the_entity_and_the_words(clf) -> None:  # type: ignore[no-untyped-def]
