@@ -42,6 +42,7 @@ def bench_match(
         f"{r['posts_per_s_wall']:,.0f} posts/s wall; {r['mentions']} mentions"
     )
     typer.echo(f"  one post at a time  {r['find_posts_per_s']:,.0f} posts/s CPU, {r['find_posts_per_s_wall']:,.0f} posts/s wall")
+    typer.echo(f"  before gc.freeze    {r['posts_per_s_unfrozen']:,.0f} posts/s CPU, {r['posts_per_s_unfrozen_wall']:,.0f} posts/s wall")
     load = r["load_average"]
     typer.echo(f"  load average        {load['before']} before, {load['after']} after ({load['cpus']} CPUs)")
     typer.echo(f"regex baseline        {r['regex_posts_per_s']:,.2f} posts/s (timed on {r['regex_timed_posts']} posts)")

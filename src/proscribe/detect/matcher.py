@@ -29,7 +29,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from itertools import accumulate
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 import ahocorasick_rs
 
@@ -101,9 +101,14 @@ def _script(s: str) -> str:
     return script
 
 
-@dataclass(frozen=True, slots=True)
-class _Alias:
-    """One way an entity can be written, as stored in the automaton."""
+class _Alias(NamedTuple):
+    """One way an entity can be written.
+
+    The automaton's payloads keep each as a plain tuple (`tuple(alias)`; `_Alias(*raw)` reads one
+    back): the garbage collector stops tracking tuples of plain values, and with them the ~100,000
+    patterns' payloads, which its full collections would otherwise walk again and again while
+    posts are matched (a sixth of the matching time).
+    """
 
     entity: int  # index into Matcher._entities
     alias: str  # the registry name it comes from
@@ -132,7 +137,7 @@ class _Hit:
     start: int  # normalised offsets
     end: int
     key: str
-    aliases: tuple[_Alias, ...]
+    aliases: tuple[tuple[Any, ...], ...]  # plain `_Alias` tuples
     how: str | None = None  # how the boundary was satisfied when not plainly
     handle: bool = False
     orig_span: tuple[int, int] | None = None  # short acronyms: found in the original text, start/end are -1
@@ -207,10 +212,10 @@ class Matcher:
         # (pattern length, aliases, script, lil) for the normalised text; (length, aliases) for short acronyms.
         self._automaton: ahocorasick_rs.AhoCorasick | None = None
         self._keys: list[str] = []
-        self._payload: list[tuple[int, tuple[_Alias, ...], str, int]] = []
+        self._payload: list[tuple[int, tuple[tuple[Any, ...], ...], str, int]] = []
         self._short_auto: ahocorasick_rs.AhoCorasick | None = None
         self._short_keys: list[str] = []
-        self._short_payload: list[tuple[int, tuple[_Alias, ...]]] = []
+        self._short_payload: list[tuple[int, tuple[tuple[Any, ...], ...]]] = []
         self._context_re: re.Pattern[str] = re.compile(r"(?!x)x")
         self._context_auto: ahocorasick_rs.AhoCorasick | None = None
         self._clitics: frozenset[str] = frozenset()
@@ -316,7 +321,7 @@ class Matcher:
         for key, slot in table.items():
             aliases = tuple(slot.values())
             lil = 2 if all(a.lil for a in aliases) else (1 if any(a.lil for a in aliases) else 0)
-            self._payload.append((len(key), aliases, _script(key), lil))
+            self._payload.append((len(key), tuple(map(tuple, aliases)), _script(key), lil))
         self._keys = list(table)
         self.patterns = len(table) + len(short)
         if table:
@@ -324,7 +329,7 @@ class Matcher:
         if short:
             # Short acronyms keep their case: a second automaton over the original text.
             self._short_keys = list(short)
-            self._short_payload = [(len(key), tuple(slot.values())) for key, slot in short.items()]
+            self._short_payload = [(len(key), tuple(map(tuple, slot.values()))) for key, slot in short.items()]
             self._short_auto = _automaton(self._short_keys)
         words = sorted({normalize_name(w) for ws in lexicon.CONTEXT_KEYWORDS.values() for w in ws}, key=len, reverse=True)
         clitic = "|".join(sorted(lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS, key=len, reverse=True))
@@ -634,7 +639,8 @@ class Matcher:
         for a, b, h in kept:
             written = orig[a:b]
             best: dict[int, _Alias] = {}
-            for al in h.aliases:
+            for raw in h.aliases:
+                al = _Alias(*raw)
                 old = best.get(al.entity)
                 if old is None or (old.weak, _VIA_PRIORITY.get(old.via, 5)) > (al.weak, _VIA_PRIORITY.get(al.via, 5)):
                     best[al.entity] = al
