@@ -291,6 +291,7 @@ def decide_batch(
     tiers: Mapping[str, int] | None = None,
     registry_version: str = "",
     check_stored: bool = True,
+    locked: bool = False,
 ) -> list[Decided]:
     """Decide posts in the order given and record them, all in the caller's transaction.
 
@@ -306,6 +307,9 @@ def decide_batch(
     that has just looked: should another process have decided one since, the
     decisions table's unique constraint fails the write (IntegrityError) and
     the caller tries again with the check (see `retrying`).
+
+    `locked=True`: the caller has written every author's row in this
+    transaction already (`store.ledger.ingest`), which holds the same locks.
     """
     from proscribe.ledger import state
     from proscribe.policy.decide import decide
@@ -313,7 +317,8 @@ def decide_batch(
 
     if not entries:
         return []
-    store.lock_accounts(session, (e.post.author.id for e in entries))
+    if not locked:
+        store.lock_accounts(session, (e.post.author.id for e in entries))
     done = store.stored_decisions(session, (e.post.id for e in entries), profile.name) if check_stored else {}
     authors = {e.post.author.id for e in entries if e.post.id not in done}
     linked = store.linked_accounts_many(session, authors) if authors else {}

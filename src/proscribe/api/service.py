@@ -57,6 +57,7 @@ class ServiceConfig:
     # Tests and benchmarks may hand in their own parts (e.g. a stand-in classifier); default: pipeline.load_parts.
     parts_factory: Callable[[str], Any] | None = None
     session_minutes: int = 8 * 60
+    fast_posts: bool = True  # POST /v1/posts in front of the framework (api.app.FastPosts); False: through the route
 
 
 class _SerialClassifier:

@@ -103,26 +103,25 @@ class Writer:
         profile = jobs[0].profile
         tiers = svc._parts_tiers(parts, profile)
         order = [(job, item) for job in jobs for item in sorted(job.items, key=lambda i: (i.post.created_at or job.received, i.index))]
-        with svc.engine.connect() as conn:
-            stored = ledger_store.stored_decisions(conn, (item.post.id for _, item in order), profile.name)
+        # Assessed before the transaction, so the write lock is held only for the ledger's work. A post
+        # decided before (a platform sending it again) is assessed for nothing and re-emitted below.
         fresh: dict[str, Any] = {}
         for _, item in order:
-            if item.post.id not in stored:
-                fresh.setdefault(item.post.id, item.post)
-        assessed = dict(zip(fresh, assess(list(fresh.values()), parts), strict=True)) if fresh else {}
-        pending = [(job, item) for job, item in order if item.post.id in assessed]
-        todo = [ToDecide(item.post, *assessed[item.post.id], item.post.created_at or job.received) for job, item in pending]
+            fresh.setdefault(item.post.id, item.post)
+        assessed = dict(zip(fresh, assess(list(fresh.values()), parts), strict=True))
+        todo = [ToDecide(item.post, *assessed[item.post.id], item.post.created_at or job.received) for job, item in order]
 
-        def attempt(check_stored: bool) -> dict[str, str]:
-            with svc.session() as s:
+        def attempt(_: bool) -> dict[str, str]:  # always looks for stored decisions: the batch did not before
+            with svc.engine.begin() as s:  # a Core connection: lighter than an ORM session
+                # First the posts and authors: their rows take the write locks the decisions need.
                 ledger_store.ingest(s, [(item.post, item.original) for _, item in order], datetime.now(UTC))
                 decided = decide_batch(
-                    s, profile, todo, tiers=tiers, registry_version=parts.registry_version, check_stored=check_stored
+                    s, profile, todo, tiers=tiers, registry_version=parts.registry_version, check_stored=True, locked=True
                 )
-                lines = dict(stored)
+                lines: dict[str, str] = {}
                 made: dict[int, int] = {}  # decided now, by request
                 summaries: dict[str, dict[str, Any]] = {}  # what the review queue reads of a new decision
-                for (job, item), d in zip(pending, decided, strict=True):
+                for (job, item), d in zip(order, decided, strict=True):
                     lines.setdefault(item.post.id, d.line)
                     if d.new:
                         made[id(job)] = made.get(id(job), 0) + 1
@@ -143,7 +142,7 @@ class Writer:
                 store.audit_many(s, entries)
                 return lines
 
-        lines: dict[str, str] = retrying(attempt, checked=True)
+        lines: dict[str, str] = retrying(attempt)
         return [[lines[item.post.id] for item in job.items] for job in jobs]
 
 

@@ -32,46 +32,43 @@ GOAL_RATE = 200
 GOAL_P99_MS = 50.0
 MAX_IN_FLIGHT = 512
 
-# A mix like a platform's traffic: most posts name nothing designated; about one in twenty
-# names a designated entity or event (news, condemnation, praise, support), in several languages.
+# A mix like a platform's traffic: most posts name nothing designated; about one in twenty names
+# a designated entity or event. The texts are those of `bench classify` (everyday tweets of the Fifth
+# Tribe test split when ../shared/data is present, else its built-in everyday posts; labelled posts in
+# which the detector finds a mention), split again by the detector so that the share is exact.
 ENTITY_SHARE = 0.05
-PLAIN_TEXTS = (
-    "Lovely morning at the market, fresh bread and coffee.",
-    "The match last night was unbelievable, what a goal!",
-    "New recipe: lentil soup with cumin and lemon.",
-    "Traffic on the ring road again, leave early.",
-    "Concert tickets are on sale from Friday.",
-    "صباح الخير، الطقس جميل اليوم",
-    "امروز هوا خیلی خوب است و به پارک رفتیم",
-    "Just finished a 10k run along the river, new personal best.",
-    "Does anyone know a good plumber in the north of the city?",
-    "Our school is collecting books for the library, drop them off at the gate.",
-    "Bon anniversaire à ma sœur, je t'aime !",
-    "Heute Abend gibt es Pizza und einen Film.",
-    "¿Alguien sabe a qué hora abre la farmacia el domingo?",
-    "The new phone's battery lasts two days, impressive.",
-    "Rain all week, the garden is happy at least.",
-    "Watching the election debate tonight, both candidates looked tired.",
-    "My cat knocked the plant off the shelf again.",
-    "شاهدت فيلماً رائعاً البارحة مع العائلة",
-    "کتاب تازه‌ای درباره تاریخ ایران خریدم",
-    "Prices at the supermarket went up again this month.",
-)
-ENTITY_TEXTS = (
-    "Reuters reports that Hamas claimed the attack; the government condemned it.",
-    "Glory to the heroes of the Flood, we kiss their hands.",
-    "Analysis: what Hezbollah's statement means for the region.",
-    "I condemn the ISIS massacre; my thoughts are with the victims.",
-    "Long live al-Shabaab, victory to the mujahideen!",
-    "Court jails man who sent money to the Islamic State.",
-    "حماس تعلن مسؤوليتها عن الهجوم",
-    "درود بر حزب الله",
-)
-MIX = (
-    f"realistic: {ENTITY_SHARE:.0%} of posts name a designated entity or event ({len(ENTITY_TEXTS)} texts: news, "
-    f"condemnation, praise, support; en/ar/fa), the rest name none ({len(PLAIN_TEXTS)} everyday texts in six languages); "
-    "500 authors, new post ids"
-)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """The texts requests are drawn from, and where they come from."""
+
+    everyday: tuple[str, ...]  # the detector finds no designated entity in these
+    mentioning: tuple[str, ...]  # it finds one in each of these
+    description: str
+
+    def text(self, rng: random.Random) -> str:
+        return rng.choice(self.mentioning if rng.random() < ENTITY_SHARE else self.everyday)
+
+
+def traffic() -> Traffic:
+    """The realistic mix (see ENTITY_SHARE), from the same sources as `bench classify`."""
+    from proscribe.bench.classify import everyday_posts, mentioning_posts
+    from proscribe.classify.train import default_detector
+
+    detect = default_detector()
+    everyday, everyday_source = everyday_posts()
+    mentioning, mentioning_source = mentioning_posts(detect)
+    if detect is not None:
+        pool = list(dict.fromkeys(everyday + mentioning))
+        found = detect(pool)
+        everyday = [t for t, ms in zip(pool, found) if not ms and t.strip()]
+        mentioning = [t for t, ms in zip(pool, found) if ms]
+    description = (
+        f"realistic: {ENTITY_SHARE:.0%} of posts name a designated entity or event ({len(mentioning)} texts: {mentioning_source}), "
+        f"{1 - ENTITY_SHARE:.0%} name none ({len(everyday)} texts: {everyday_source}); split by the detector; 500 authors"
+    )
+    return Traffic(tuple(everyday), tuple(mentioning), description)
 
 
 ServerCommand = Callable[[str, int], Sequence[str]]
@@ -262,9 +259,10 @@ def request_id(rate: int, i: int) -> str:
 
 
 async def _run_rates(
-    base: str, key: str, rates: Sequence[int], seconds: float, baseline_seconds: float, seed: int
-) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    base: str, key: str, rates: Sequence[int], seconds: float, baseline_seconds: float, seed: int, mix: Traffic
+) -> tuple[list[dict[str, Any]], list[str], list[str], str]:
     rng = random.Random(seed)
+    classifier = ""
     sent_ids: list[str] = []
     ok_ids: list[str] = []
     out = []
@@ -273,15 +271,16 @@ async def _run_rates(
     try:
         # Warm up: the first requests load nothing new, but open connections and pages.
         for i in range(5):
-            status, body = await client.send(client.encode("POST", "/v1/posts?profile=meta", json.dumps(_post(f"warm-{i}", rng)).encode()))
+            status, body = await client.send(client.encode("POST", "/v1/posts?profile=meta", json.dumps(_post(f"warm-{i}", rng, mix)).encode()))
             if status != 200:
                 raise RuntimeError(f"the server cannot decide posts ({status}): {body[:500].decode(errors='replace')}")
+            classifier = str(json.loads(body).get("versions", {}).get("model", ""))
         sent_ids.extend(f"warm-{i}" for i in range(5))
         ok_ids.extend(f"warm-{i}" for i in range(5))
         health = client.encode("GET", "/healthz")
         for rate in rates:
             def make_post(i: int, rate: int = rate) -> bytes:
-                return client.encode("POST", "/v1/posts?profile=meta", json.dumps(_post(request_id(rate, i), rng)).encode())
+                return client.encode("POST", "/v1/posts?profile=meta", json.dumps(_post(request_id(rate, i), rng, mix)).encode())
 
             posts = await _drive(client, rate, seconds, make_post, sent_ids, ok_ids)
             baseline = await _drive(client, rate, baseline_seconds, lambda i: health, None)
@@ -292,15 +291,14 @@ async def _run_rates(
             out.append(row)
     finally:
         client.close()
-    return out, sent_ids, ok_ids
+    return out, sent_ids, ok_ids, classifier
 
 
-def _post(post_id: str, rng: random.Random) -> dict[str, Any]:
+def _post(post_id: str, rng: random.Random, mix: Traffic) -> dict[str, Any]:
     author = rng.randrange(500)
-    text = rng.choice(ENTITY_TEXTS if rng.random() < ENTITY_SHARE else PLAIN_TEXTS)
     return {
         "id": post_id,
-        "text": f"{text} #{rng.randrange(10_000)}",  # no two requests send quite the same text
+        "text": mix.text(rng),
         "author": {"id": f"bench-author-{author}", "followers": rng.choice((10, 200, 5000, 80000))},
     }
 
@@ -343,8 +341,13 @@ def run(
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
+        mix = traffic()  # while the server starts
         _wait_ready(base, proc)
-        rows, sent_ids, ok_ids = asyncio.run(_run_rates(base, key, rates, seconds, baseline_seconds if baseline_seconds is not None else min(seconds, 5.0), seed))
+        load_before = os.getloadavg()
+        rows, sent_ids, ok_ids, classifier = asyncio.run(
+            _run_rates(base, key, rates, seconds, baseline_seconds if baseline_seconds is not None else min(seconds, 5.0), seed, mix)
+        )
+        load_after = os.getloadavg()
     except RuntimeError as exc:
         log.flush()
         tail = (work / "server.log").read_text(errors="replace")[-2000:]
@@ -363,8 +366,11 @@ def run(
     goal = next((r for r in rows if r["rate"] == GOAL_RATE), None)
     return {
         "server": {"command": "proscribe serve (subprocess, 1 worker)", "database": "fresh SQLite file", "cpus": os.cpu_count()},
+        "classifier": classifier,
         "profile": "meta",
-        "posts": MIX,
+        "posts": mix.description,
+        # The machine's 1-minute load average when the load started and ended (other work shares the cores).
+        "load_average": [round(load_before[0], 2), round(load_after[0], 2)],
         "rates": rows,
         "decisions": {
             "sent": len(sent_ids),

@@ -47,7 +47,8 @@ def bench_api(
             table.add_row(str(r["rate"]), str(r["sent"]), str(r["ok"]), str(r["errors"] + r["overloaded"]), f"{r['throughput']}",
                           str(r["p50_ms"]), str(r["p99_ms"]), str(r["max_ms"]), str(r["baseline"]["p99_ms"]), str(r["p99_ratio"]))
         console = Console()
-        console.print(f"posts: {result['posts']}", highlight=False)
+        console.print(f"classifier: {result['classifier']}; posts: {result['posts']}", highlight=False)
+        console.print(f"load average (1 min) at start and end: {result['load_average'][0]}, {result['load_average'][1]} on {result['server']['cpus']} cores", highlight=False)
         console.print(table)
         d = result["decisions"]
         console.print(f"decisions: {d['sent']} sent, {d['stored']} stored, {d['lost']} lost, {d['extra']} unexpected", highlight=False)

@@ -79,7 +79,7 @@ def item_for(decision: Mapping[str, Any], followers: int | None, settings: Queue
     }
 
 
-def enqueue_decisions(session: Session, decisions: Sequence[tuple[Mapping[str, Any], int | None]], settings: QueueSettings) -> int:
+def enqueue_decisions(session: Any, decisions: Sequence[tuple[Mapping[str, Any], int | None]], settings: QueueSettings) -> int:
     """Queue the decisions that need a person: (decision JSON, author's followers) pairs; returns how many were new."""
     from proscribe.store import service as store
 

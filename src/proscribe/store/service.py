@@ -275,7 +275,7 @@ def audit(session: Session, actor: str, role: str, action: str, target: str | No
     )
 
 
-def audit_many(session: Session, entries: Sequence[tuple[str, str, str, str | None, dict[str, Any] | None]]) -> None:
+def audit_many(session: Session | Connection, entries: Sequence[tuple[str, str, str, str | None, dict[str, Any] | None]]) -> None:
     """Several audit entries (actor, role, action, target, detail) with one statement, in the caller's transaction."""
     if not entries:
         return
@@ -302,13 +302,14 @@ def audit_entries(
 # --- review items -----------------------------------------------------------------
 
 
-def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+def enqueue(session: Session | Connection, rows: Sequence[dict[str, Any]]) -> int:
     """Add review items; one per (post, profile): items already queued are left as they are."""
     if not rows:
         return 0
     now = _now()
     values = [{"status": "open", "level": 0, "queued_at": now, "history": [], **r} for r in rows]
-    result = session.execute(_enqueue_statement(session.get_bind().dialect.name), values)
+    dialect = session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+    result = session.execute(_enqueue_statement(dialect), values)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
