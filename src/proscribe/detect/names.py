@@ -70,6 +70,7 @@ class PreparedName:
     initials: str = ""  # first letter of each token
     patronymic: bool = False  # holds bin / ibn / ben …
     skeletons: tuple[str, ...] = ()  # consonant skeleton of each token (`_skeleton`)
+    lengths: tuple[int, ...] = ()  # length of each token
 
 
 @dataclass(slots=True)
@@ -94,9 +95,22 @@ class Feature:
     qualifier: bool = True  # qualifiers add to the base score; base features compete (the max counts)
 
 
-@lru_cache(maxsize=100_000)
+_PREPARED: dict[tuple[str, str], PreparedName] = {}
+_PREPARED_MAX = 100_000
+
+
 def prepare(name: str, schema: str = "Person") -> PreparedName:
-    """Fold, transliterate, tokenise; set legal forms and numbers aside."""
+    """Fold, transliterate, tokenise; set legal forms and numbers aside. Cached per name (up to 100,000)."""
+    key = (name, schema)
+    found = _PREPARED.get(key)
+    if found is None:
+        if len(_PREPARED) >= _PREPARED_MAX:
+            _PREPARED.clear()  # cheaper to look up than an LRU, and a screening run's names fit
+        found = _PREPARED[key] = _prepare(name, schema)
+    return found
+
+
+def _prepare(name: str, schema: str) -> PreparedName:
     text = folded = fold(_CAMEL.sub(" ", name) if not name.isupper() else name)
     if not text.isascii():
         text = ascii_text(text).lower()
@@ -140,6 +154,7 @@ def prepare(name: str, schema: str = "Person") -> PreparedName:
         "".join(t[0] for t in tokens),
         not PATRONYMIC.isdisjoint(tokens),
         tuple(_skeleton(t) for t in tokens),
+        tuple(map(len, tokens)),
     )
 
 
@@ -185,15 +200,15 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     # the edit distance may stop counting past 40 % of the longer word (rapidfuzz's score_cutoff).
     candidates = []
     distance = Levenshtein.distance
-    b_tokens, a_skel, b_skel = b.tokens, a.skeletons, b.skeletons
+    b_tokens, a_skel, b_skel, b_len = b.tokens, a.skeletons, b.skeletons, b.lengths
     for i, x in enumerate(a.tokens):
-        lx = len(x)
+        lx = a.lengths[i]
         x0 = x[0]
         for j, y in enumerate(b_tokens):
             if x == y:
                 candidates.append((1.0, lx, i, j, "exact"))
                 continue
-            ly = len(y)
+            ly = b_len[j]
             shortest = lx if lx < ly else ly
             if person and shortest == 1:
                 if x0 == y[0]:
@@ -259,6 +274,17 @@ def _w(tok: str) -> float:
     return _WEIGHTS[min(len(tok), 8)]
 
 
+_TWO_PLACES: dict[float, str] = {}
+
+
+def _two_places(value: float) -> str:
+    """f"{value:.2f}", remembered: the same few similarities come back in every explanation."""
+    text = f"{value:.2f}"
+    if len(_TWO_PLACES) < 10_000:
+        _TWO_PLACES[value] = text
+    return text
+
+
 def token_dice(c: Comparison) -> tuple[float, str]:
     total = c.a.weight + c.b.weight
     if not total:
@@ -268,7 +294,7 @@ def token_dice(c: Comparison) -> tuple[float, str]:
     parts = []
     for x, y, sim, how in c.pairs:
         got += sim * (weights[min(len(x), 8)] + weights[min(len(y), 8)])
-        parts.append(f"{x}≈{y} {how} {sim:.2f}")
+        parts.append(f"{x}≈{y} {how} {_TWO_PLACES.get(sim) or _two_places(sim)}")
     return got / total, f"aligned words [{', '.join(parts)}]"
 
 
@@ -337,11 +363,11 @@ def subset_name(c: Comparison) -> tuple[float, str]:
 
 def patronymic_order(c: Comparison) -> tuple[float, str]:
     """"Salman bin Muhammad" is not "Muhammad bin Salman": the words around bin/ibn must keep their order."""
-    def chain(tokens: tuple[str, ...]) -> list[str]:
-        return [t for t in tokens if t not in PATRONYMIC]
-
     if not (c.a.patronymic and c.b.patronymic):
         return 0.0, ""
+
+    def chain(tokens: tuple[str, ...]) -> list[str]:
+        return [t for t in tokens if t not in PATRONYMIC]
     pos_b = {y: i for i, y in enumerate(chain(c.b.tokens))}
     mapped = [pos_b.get(y) for x in chain(c.a.tokens) for (px, y, _, _) in c.pairs if px == x]
     mapped = [m for m in mapped if m is not None]
@@ -389,7 +415,7 @@ _FEATURE_ROWS = tuple((f.name, f.weight, f.func, f.qualifier) for f in FEATURES)
 
 def clear_caches() -> None:
     """Forget every prepared name (for cold timings)."""
-    prepare.cache_clear()
+    _PREPARED.clear()
     _skeleton.cache_clear()
 
 
