@@ -198,7 +198,8 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     person = schema == "Person"
     # `token_similarity` inline (the hot loop of every comparison), keeping only pairs >= 0.6:
     # the edit distance may stop counting past 40 % of the longer word (rapidfuzz's score_cutoff).
-    candidates = []
+    candidates: list[tuple[float, int, int, int, str]] = []
+    add = candidates.append
     distance = Levenshtein.distance
     b_tokens, a_skel, b_skel, b_len = b.tokens, a.skeletons, b.skeletons, b.lengths
     for i, x in enumerate(a.tokens):
@@ -206,13 +207,13 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
         x0 = x[0]
         for j, y in enumerate(b_tokens):
             if x == y:
-                candidates.append((1.0, lx, i, j, "exact"))
+                add((1.0, lx, i, j, "exact"))
                 continue
             ly = b_len[j]
             shortest = lx if lx < ly else ly
             if person and shortest == 1:
                 if x0 == y[0]:
-                    candidates.append((0.6, 1, i, j, "initial"))
+                    add((0.6, 1, i, j, "initial"))
                 continue
             longest = lx if lx > ly else ly
             cutoff = 2 * longest // 5
@@ -221,15 +222,15 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
                 if longest - shortest <= cutoff:
                     d = distance(x, y, score_cutoff=cutoff)
                     if d <= cutoff:
-                        candidates.append((1.0 - d / longest, shortest, i, j, "edit distance"))
+                        add((1.0 - d / longest, shortest, i, j, "edit distance"))
                 continue
             sim = 1.0 - distance(x, y, score_cutoff=cutoff) / longest
             if shortest >= 3 and sim < 0.75 and (_subsequence(x, y) if lx < ly else _subsequence(y, x)):
-                candidates.append((0.75, shortest, i, j, "contraction"))  # intl / international
+                add((0.75, shortest, i, j, "contraction"))  # intl / international
             elif shortest >= 4 and sim < 0.85 and a_skel[i] == b_skel[j]:
-                candidates.append((0.85, shortest, i, j, "same consonants"))
+                add((0.85, shortest, i, j, "same consonants"))
             elif sim >= 0.6:
-                candidates.append((sim, shortest, i, j, "edit distance"))
+                add((sim, shortest, i, j, "edit distance"))
     candidates.sort(reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
