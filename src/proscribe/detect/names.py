@@ -369,9 +369,10 @@ def patronymic_order(c: Comparison) -> tuple[float, str]:
 
     def chain(tokens: tuple[str, ...]) -> list[str]:
         return [t for t in tokens if t not in PATRONYMIC]
+
     pos_b = {y: i for i, y in enumerate(chain(c.b.tokens))}
-    mapped = [pos_b.get(y) for x in chain(c.a.tokens) for (px, y, _, _) in c.pairs if px == x]
-    mapped = [m for m in mapped if m is not None]
+    positions = [pos_b.get(y) for x in chain(c.a.tokens) for (px, y, _, _) in c.pairs if px == x]
+    mapped = [m for m in positions if m is not None]
     if any(m2 < m1 for m1, m2 in zip(mapped, mapped[1:])):
         return 1.0, "father's and own name swapped around bin/ibn"
     return 0.0, ""
