@@ -63,3 +63,21 @@ def test_keys_commands(sqlite_url: str) -> None:
 def _audit(url: str) -> list[dict]:  # type: ignore[type-arg]
     with db.session(url) as s:
         return store.audit_entries(s)
+
+
+def test_the_key_checker_reads_every_key_now_and_a_revoked_one_stops_at_once(db_url: str) -> None:
+    from proscribe.api.keys import KeyChecker
+
+    with db.session(db_url) as s:
+        alice = keys.create(s, "reviewer", "alice").secret
+        bob = keys.create(s, "platform", "bob").secret
+    checker = KeyChecker(db.engine(db_url))
+    futures = [checker.check(k) for k in (alice, bob, alice, "not a key", None, f"psk_{'0' * 10}_{'a' * 43}")]
+    found = [f.result(timeout=30) for f in futures]
+    assert [a.label if a else None for a in found] == ["reviewer:alice", "platform:bob", "reviewer:alice", None, None, None]
+    with db.session(db_url) as s:  # another connection, as `proscribe keys revoke` in another process
+        keys.revoke(s, "bob")
+    assert checker.check(bob).result(timeout=30) is None
+    assert checker.check(alice).result(timeout=30) is not None
+    with db.session(db_url) as s:  # last use is written, at most once a minute a key
+        assert store.key_by_name(s, "alice").last_used_at is not None  # type: ignore[union-attr]

@@ -66,3 +66,23 @@ def test_a_post_is_decided_once_per_profile(db_url: str) -> None:
         assert store.stored_decision(s, "p1", "x") is None
         # The failed second write left no events behind: one transaction.
         assert [e.kind for e in store.events_for(s, ["a1"], "meta")] == [EventKind.DECISION]
+
+
+def test_linked_accounts_of_many_accounts_read_together_match_one_by_one(db_url: str) -> None:
+    # Two operator groups joined by a hand-made link, a chain of links, and accounts on their own.
+    people = [("g1", "north"), ("g2", "north"), ("g3", "north"), ("h1", "south"), ("h2", "south"), ("c1", None), ("c2", None), ("c3", None), ("solo", None)]
+    with db.session(db_url) as s:
+        store.ingest(s, [(_post(f"p-{a}", a, T0, operator=op), {}) for a, op in people], T0)
+        store.link(s, "g3", "h1")
+        store.link(s, "c1", "c2")
+        store.link(s, "c3", "c2")
+        store.link(s, "c3", "g1")
+    ids = [a for a, _ in people] + ["never-seen"]
+    with db.session(db_url) as s:
+        together = store.linked_accounts_many(s, ids)
+        one_by_one = {a: store.linked_accounts(s, a) for a in ids}
+    assert together == one_by_one
+    assert together["solo"] == [] and together["never-seen"] == []
+    assert dict(together["c1"]) == {"c2": "link", "c3": "link", "g1": "link", "g2": "operator north", "g3": "operator north", "h1": "link", "h2": "operator south"}
+    with db.session(db_url) as s:  # a walk stops once it has found `limit` accounts
+        assert len(store.linked_accounts_many(s, ["c1"], limit=3)["c1"]) < 7

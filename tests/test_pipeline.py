@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from proscribe.model import Assessment, Category, Context, EntityKind, Mention
-from proscribe.pipeline import InputPost, Rejected, Scanner, read_posts
+from proscribe.pipeline import InputPost, Rejected, Scanner, ToDecide, read_posts
 from proscribe.policy import load
 from proscribe.store import db
 from proscribe.store import ledger as store
@@ -167,3 +167,48 @@ def test_two_processes_scanning_at_once_decide_each_post_once(db_url: str) -> No
     for author in ("a0", "a1", "a2"):
         numbers = [e.payload["number"] for e in events if e.kind == "strike" and e.account_id == author]
         assert sorted(numbers) == list(range(1, len(numbers) + 1))
+
+
+def _ledger(url: str) -> list[tuple]:  # type: ignore[type-arg]
+    with db.session(url) as s:
+        return [(str(e.kind), e.account_id, e.post_id, e.at, e.payload, e.actor) for e in store.all_events(s)]
+
+
+def test_a_batch_in_one_transaction_decides_as_one_decision_a_transaction_does(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Operators, a hand-made link, ties in time and a post sent twice: the batch must see its own decisions as it goes.
+    lines = []
+    for n in range(24):
+        author = f"a{n % 4}"  # a0 gets six strikes: disabled at the fifth, with its operator's other account
+        fields = {"operator": "office"} if author in ("a0", "a1") else {}
+        lines.append(line(f"p{n}", author, T0 + timedelta(hours=n // 2), **fields))
+    lines.append(lines[3])
+    items, _ = parse(lines)
+    assessed = verdicts(items)
+    for i in items[1::4]:
+        assessed[i.post.id] = (Assessment(i.post.id, Category.NONE, Context.NEWS, 0.9, (HAMAS,), model="given@1"), None)
+    outputs = {}
+    for size in (1, 64):
+        url = f"sqlite:///{tmp_path / f'size-{size}.db'}"
+        with db.session(url) as s:
+            store.ingest(s, [(i.post, i.original) for i in items[:1]], T0)
+            store.ingest(s, [(parse([line("x", "a4", T0)])[0][0].post, {})], T0)
+            store.link(s, "a2", "a4")
+        result = Scanner(load("meta"), url, transaction_size=size).scan(items, assessed=assessed)
+        outputs[size] = (result.lines, result.decided, result.reused, _ledger(url))
+    assert outputs[1] == outputs[64]
+    lines_out, decided, reused, events = outputs[64]
+    assert decided == 24 and reused == 1 and lines_out[3] == lines_out[24]
+    assert any(e[0] == "linked_account_action" for e in events)
+
+
+def test_a_post_decided_by_another_process_since_the_scan_looked_is_re_emitted(db_url: str) -> None:
+    items, _ = parse([line(f"p{n}", "a1", T0 + timedelta(hours=n)) for n in range(3)])
+    scanner = Scanner(load("meta"), db_url)
+    scanner.ingest(items)
+    entries = [ToDecide(i.post, *verdicts(items)[i.post.id], T0 + timedelta(hours=n)) for n, i in enumerate(items)]
+    first = scanner.decide_many(entries[1:2], checked=True)
+    # The caller says it looked (it did, before the first write): the unique constraint catches it, the retry re-emits.
+    again = scanner.decide_many(entries, checked=True)
+    assert [d.new for d in again] == [True, False, True] and again[1].line == first[0].line
+    with db.session(db_url) as s:
+        assert store.count_decisions(s, "meta") == 3

@@ -153,6 +153,9 @@ def reversals(events: Iterable[ModerationEvent], profile: str, now: datetime) ->
     return _Reversals(frozenset(posts), frozenset(ids))
 
 
+_ACTIONS = {str(a): a for a in AccountAction}
+
+
 class _Log:
     """The events of one profile up to `now`, ordered once and grouped by account.
 
@@ -214,7 +217,7 @@ class _Log:
             if e.kind is not EventKind.ACCOUNT_ACTION and e.kind is not EventKind.LINKED_ACCOUNT_ACTION:
                 continue
             payload = e.payload
-            action = AccountAction(payload.get("action", "none"))
+            action = _ACTIONS.get(payload.get("action", "none")) or AccountAction(payload.get("action"))
             basis = str(payload.get("basis", "manual"))
             source = payload.get("source")
             stands, why = True, None
@@ -244,7 +247,8 @@ def strikes(events: Sequence[ModerationEvent], account_id: str, profile: Profile
 
 
 def active_count(all_strikes: Iterable[Strike], at: datetime) -> int:
-    return sum(1 for s in all_strikes if s.active(at))
+    # Strike.active written out: this runs for every ladder action of every history read.
+    return sum(1 for s in all_strikes if not s.reversed and s.at <= at and (s.expires is None or s.expires > at))
 
 
 def doi_count(all_strikes: Iterable[Strike], at: datetime, window_days: int) -> int:

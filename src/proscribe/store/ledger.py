@@ -359,11 +359,12 @@ class _Graph:
     def __init__(self) -> None:
         self.operator: dict[str, str | None] = {}  # account -> its operator (None: none, or never seen)
         self.members: dict[str, list[str]] = {}  # operator -> its accounts, sorted
-        self.links: dict[str, tuple[list[str], list[str]]] = {}  # account -> (linked as a, linked as b)
+        self.links: dict[str, tuple[set[str], set[str]]] = {}  # account -> (linked as a, linked as b)
+        self.read: set[str] = set()  # accounts whose links have all been read (others may have some, seen from the other end)
 
     def load(self, session: Db, need: set[str]) -> None:
         grouped = sorted(a for a in need if a not in self.operator)
-        linked = sorted(a for a in need if a not in self.links)
+        linked = sorted(a for a in need if a not in self.read)
         found_groups: dict[str, list[str]] = {}
         for start in range(0, max(len(grouped), len(linked)), CHUNK):
             g, lk = grouped[start : start + CHUNK], linked[start : start + CHUNK]
@@ -371,27 +372,26 @@ class _Graph:
                 if kind == "o":
                     found_groups.setdefault(y, []).append(x)
                 else:
-                    self.links.setdefault(x, ([], []))[0].append(y)
-                    self.links.setdefault(y, ([], []))[1].append(x)
+                    self.links.setdefault(x, (set(), set()))[0].add(y)
+                    self.links.setdefault(y, (set(), set()))[1].add(x)
         for operator, ids in found_groups.items():
             self.members[operator] = sorted(set(ids))
             for member in ids:
                 self.operator[member] = operator
-                self.links.setdefault(member, ([], []))  # the step read the links of the whole group
+                self.read.add(member)  # the step read the links of the whole group
         for a in grouped:
             self.operator.setdefault(a, None)
-        for a in linked:
-            self.links.setdefault(a, ([], []))
+        self.read.update(linked)
 
     def neighbours(self, current: str) -> list[tuple[str, str]] | None:
         """(account, via) in the order the walk takes them, or None when not read yet."""
-        if current not in self.operator or current not in self.links:
+        if current not in self.operator or current not in self.read:
             return None
         out = []
         operator = self.operator[current]
         if operator is not None:
             out.extend((other, f"operator {operator}") for other in self.members[operator] if other != current)
-        as_a, as_b = self.links[current]
+        as_a, as_b = self.links.get(current, (set(), set()))
         out.extend((other, "link") for other in sorted(as_a))
         out.extend((other, "link") for other in sorted(as_b))
         return out

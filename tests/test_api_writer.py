@@ -1,0 +1,105 @@
+"""The single writer: requests decided together are decided as one by one would be, in one transaction; a bad request fails alone."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import pytest
+from service_helpers import StandInClassifier, post, stand_in_parts
+
+from proscribe.api.service import Service, ServiceConfig
+from proscribe.model import Assessment, Mention, Post
+from proscribe.pipeline import MissingPart
+from proscribe.review.actors import Actor, Role
+from proscribe.store import db
+from proscribe.store import ledger as ledger_store
+from proscribe.store import service as store
+
+PLATFORM = Actor("k1", "shop", Role.PLATFORM)
+OTHER = Actor("k2", "forum", Role.PLATFORM)
+
+
+class Choking(StandInClassifier):
+    """The stand-in classifier, except that it fails on any batch holding the word "boom"."""
+
+    def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment]:
+        if any("boom" in p.text for p in posts):
+            raise RuntimeError("the classifier failed")
+        return super().assess(posts, mentions)
+
+
+def _service(url: str, classifier: Any = None, fail: bool = False) -> Service:
+    def parts(u: str) -> Any:
+        if fail:
+            raise MissingPart("the classifier (test) is not available")
+        loaded = stand_in_parts(u)
+        if classifier is not None:
+            loaded.classifier = classifier
+        return loaded
+
+    return Service(ServiceConfig(db_url=url, parts_factory=parts))
+
+
+def _requests() -> list[tuple[Any, Actor]]:
+    return [
+        ([post("a1", "Glory to Hamas", author="u1", days_ago=3), post("a2", "Glory to Hamas", author="u1", days_ago=2)], PLATFORM),
+        (post("b1", "perhaps praise Hamas", author="u2", days_ago=2), OTHER),
+        (post("c1", "Glory to Hamas", author="u1", days_ago=1), PLATFORM),
+        (post("d1", "Reported: Hamas statement", author="u3", days_ago=1), OTHER),
+    ]
+
+
+def _events(url: str) -> list[tuple[Any, ...]]:
+    with db.session(url) as s:
+        return [(str(e.kind), e.account_id, e.post_id, e.at, e.payload, e.actor) for e in ledger_store.all_events(s)]
+
+
+def test_requests_decided_together_get_what_one_by_one_gives(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    together, alone = f"sqlite:///{tmp_path / 'together.db'}", f"sqlite:///{tmp_path / 'alone.db'}"
+    requests = _requests()  # once: the posts' times are relative to now
+    svc = _service(together)
+    jobs = [svc.prepare(body, "meta", who) for body, who in requests]
+    svc.writer._process(jobs)  # the batch the writer thread would take with all four waiting
+    batched = [j.future.result(timeout=30) for j in jobs]
+    one = _service(alone)
+    single = [one.submit(body, "meta", who)[0] for body, who in requests]
+    assert batched == single
+    assert [len(lines) for lines in batched] == [2, 1, 1, 1]
+    assert '"strikes": 3' in batched[2][0]  # the third request saw the strikes of the first, decided in the same batch
+    assert _events(together) == _events(alone)
+    with db.session(together) as s:
+        audit = [(e["actor"], e["detail"]["posts"], e["detail"]["decided"]) for e in reversed(store.audit_entries(s))]
+        queued = [i["post_id"] for i in store.review_items_list(s, ["open"])]
+    assert audit == [("platform:shop", 2, 2), ("platform:forum", 1, 1), ("platform:shop", 1, 1), ("platform:forum", 1, 1)]
+    assert queued == ["b1"]
+
+
+def test_the_same_post_in_two_waiting_requests_is_decided_once(sqlite_url: str) -> None:
+    svc = _service(sqlite_url)
+    jobs = [svc.prepare(post("p1", "Glory to Hamas"), "meta", who) for who in (PLATFORM, OTHER)]
+    svc.writer._process(jobs)
+    first, second = (j.future.result(timeout=30) for j in jobs)
+    assert first == second
+    with db.session(sqlite_url) as s:
+        assert ledger_store.count_decisions(s) == 1
+        assert [e["actor"] for e in store.audit_entries(s)] == ["platform:shop"]  # only the request that decided it
+
+
+def test_a_request_that_fails_fails_alone(sqlite_url: str) -> None:
+    svc = _service(sqlite_url, Choking())
+    jobs = [svc.prepare(body, "meta", PLATFORM) for body in (post("ok1", "Glory to Hamas"), post("bad", "boom"), post("ok2", "hello"))]
+    svc.writer._process(jobs)
+    assert jobs[0].future.result(timeout=30) and jobs[2].future.result(timeout=30)
+    with pytest.raises(RuntimeError, match="the classifier failed"):
+        jobs[1].future.result(timeout=30)
+    with db.session(sqlite_url) as s:
+        assert sorted(ledger_store.stored_decisions(s, ["ok1", "bad", "ok2"], "meta")) == ["ok1", "ok2"]
+        assert ledger_store.post(s, "bad") is None  # nothing of the failed request was written
+
+
+def test_without_a_model_every_waiting_request_gets_the_reason(sqlite_url: str) -> None:
+    svc = _service(sqlite_url, fail=True)
+    futures = [svc.writer.submit(svc.prepare(post(f"p{i}", "hello"), "meta", PLATFORM)) for i in range(3)]
+    for f in futures:
+        with pytest.raises(MissingPart, match="not available"):
+            f.result(timeout=30)
