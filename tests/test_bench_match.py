@@ -19,6 +19,9 @@ def test_bench_match_json_shape(tmp_path: Path) -> None:
     assert out["corpus"] == ["bundled generator"]
     assert out["registry"]["entities"] > 50 and out["registry"]["patterns"] > out["registry"]["names"] > 0
     assert {"proscribe_only", "regex_only", "examples", "sample_posts"} <= set(out["disagreements"])
+    # find one post at a time, find_many before and after gc.freeze, with the machine's load beside them
+    assert out["find_posts_per_s"] > 0 and out["posts_per_s_unfrozen"] > 0 and out["posts_per_s_wall"] > 0
+    assert out["load_average"]["cpus"] >= 1
 
 
 def test_bench_match_human_output(tmp_path: Path) -> None:
@@ -45,7 +48,7 @@ def test_bench_names_side_by_side(tmp_path: Path) -> None:
     out = json.loads(result.stdout)
     assert out["cases"] == 3
     ours = out["proscribe"]
-    assert 0 <= ours["f1"] <= 1 and ours["us_per_pair"] > 0
+    assert 0 <= ours["f1"] <= 1 and ours["us_per_pair"] > 0 and ours["us_per_pair_cold"] > 0
     if out["nomenklatura_logic_v2"] is not None:
         assert out["nomenklatura_logic_v2"]["us_per_pair"] > 0 and out["speedup"] > 0
     assert out["frozen_reference"] is None
