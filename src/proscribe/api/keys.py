@@ -140,9 +140,7 @@ class KeyChecker:
             if self._conn is None:
                 self._conn = self.engine.connect()
             try:
-                rows = store.keys_by_ids(self._conn, key_ids)
-                self._conn.rollback()  # end the read: no snapshot is held between batches
-                return rows
+                return store.key_checks(self._conn, key_ids)
             except Exception:
                 self._close()  # a connection the database dropped: open another once
                 if attempt == 2:

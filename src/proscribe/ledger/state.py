@@ -217,7 +217,7 @@ class _Log:
             if e.kind is not EventKind.ACCOUNT_ACTION and e.kind is not EventKind.LINKED_ACCOUNT_ACTION:
                 continue
             payload = e.payload
-            action = _ACTIONS.get(payload.get("action", "none")) or AccountAction(payload.get("action"))
+            action = _ACTIONS.get(payload.get("action", "none")) or AccountAction(str(payload.get("action")))
             basis = str(payload.get("basis", "manual"))
             source = payload.get("source")
             stands, why = True, None

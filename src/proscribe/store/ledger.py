@@ -387,7 +387,7 @@ class _Graph:
         """(account, via) in the order the walk takes them, or None when not read yet."""
         if current not in self.operator or current not in self.read:
             return None
-        out = []
+        out: list[tuple[str, str]] = []
         operator = self.operator[current]
         if operator is not None:
             out.extend((other, f"operator {operator}") for other in self.members[operator] if other != current)
@@ -476,7 +476,7 @@ def events_for(session: Db, account_ids: Iterable[str], profile: str) -> list[Mo
         return []
     if len(ids) <= CHUNK:
         return [_event(r) for r in session.execute(_EVENTS, {"profile": profile, "ids": ids}).all()]
-    out = []
+    out: list[ModerationEvent] = []
     for start in range(0, len(ids), CHUNK):
         out.extend(_event(r) for r in session.execute(_EVENTS, {"profile": profile, "ids": ids[start : start + CHUNK]}).all())
     out.sort(key=lambda e: (e.at, e.id))
@@ -526,7 +526,7 @@ def record_many(session: Db, decided: Sequence[tuple[PolicyOutcome, str]]) -> No
         return
     now = _now()
     rows = []
-    events = []
+    events: list[dict[str, Any]] = []
     for outcome, line in decided:
         d = outcome.decision
         decided_at = utc(outcome.events[0].at) if outcome.events else now
