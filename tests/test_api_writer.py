@@ -103,3 +103,12 @@ def test_without_a_model_every_waiting_request_gets_the_reason(sqlite_url: str) 
     for f in futures:
         with pytest.raises(MissingPart, match="not available"):
             f.result(timeout=30)
+
+
+def test_a_failing_request_under_one_profile_does_not_stop_the_others(sqlite_url: str) -> None:
+    svc = _service(sqlite_url, Choking())
+    jobs = [svc.prepare(post("bad", "boom"), "meta", PLATFORM), svc.prepare(post("fine", "hello"), "x", PLATFORM)]
+    svc.writer._process(jobs)
+    with pytest.raises(RuntimeError, match="the classifier failed"):
+        jobs[0].future.result(timeout=30)
+    assert '"profile": "x"' in jobs[1].future.result(timeout=30)[0]

@@ -78,9 +78,10 @@ class Writer:
         for group in groups.values():
             try:
                 answers = self._decide(group, parts)
-            except Exception:
+            except Exception as exc:
                 if len(group) == 1:
-                    raise
+                    group[0].future.set_exception(exc)
+                    continue
                 for job in group:
                     try:
                         (answer,) = self._decide([job], parts)
