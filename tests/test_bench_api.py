@@ -29,5 +29,5 @@ def test_a_tiny_run_reports_every_rate_and_loses_no_decision() -> None:
         assert row["p50_ms"] is not None and row["p99_ms"] >= row["p50_ms"]
         assert row["baseline"]["endpoint"] == "GET /healthz" and row["p99_ratio"] is not None
     d = result["decisions"]
-    assert d["sent"] == d["answered_ok"] == 5 + 10 + 20 and d["stored"] == d["sent"] and d["lost"] == 0 and d["extra"] == 0
+    assert d["sent"] == d["answered_ok"] == 5 + 50 + 10 + 20 and d["stored"] == d["sent"] and d["lost"] == 0 and d["extra"] == 0
     assert result["goal"]["met"] is None  # 200/s was not run
