@@ -132,6 +132,10 @@ class Service:
                 if registry.current(self.url).version != self._parts.registry_version:
                     self._parts = self._load_parts()
                     self._tiers.clear()
+                    import gc
+
+                    if gc.get_freeze_count():  # the process keeps long-lived objects out of the collector (serve does)
+                        gc.freeze()
             self._checked = now
             return self._parts
 

@@ -19,18 +19,22 @@ decided again request by request, so one bad request fails only itself.
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from proscribe.api.service import Service
     from proscribe.pipeline import InputPost
     from proscribe.policy.profile import Profile
     from proscribe.review.actors import Actor
 
 MAX_BATCH_POSTS = 1000  # posts decided in one transaction, at most (a request may bring 500)
+CHECKPOINT_SECONDS = 0.2  # SQLite: how often the write-ahead log is checkpointed, at most
 IDLE_SECONDS = 30.0  # the thread ends when nothing came for this long; the next request starts it again
 
 
@@ -46,16 +50,76 @@ class Job:
     future: Future[list[str]] = field(default_factory=Future)
 
 
+@dataclass
+class _Checkpoint:
+    future: Future[None] = field(default_factory=Future)
+
+
 class Writer:
-    """One thread that decides and records every submitted post of one service."""
+    """One thread that decides and records every submitted post of one service.
+
+    It keeps its own connection. On SQLite that connection never checkpoints
+    the write-ahead log itself (copying a thousand pages back into the
+    database took up to a tenth of a second on a busy machine, and every
+    request waiting would wait for it): after a batch, at most every
+    CHECKPOINT_SECONDS, a second thread copies the log beside the writer and
+    then starts it over in a moment the writer is idle (store.service.checkpoint_log).
+    """
 
     def __init__(self, service: Service, max_posts: int = MAX_BATCH_POSTS, idle_seconds: float = IDLE_SECONDS) -> None:
         from proscribe.api.batching import Batcher
 
         self.service = service
+        self._conn: Connection | None = None
+        self._checkpoint_conn: Connection | None = None
+        self._checkpointed = 0.0
         self._batcher: Batcher[Job] = Batcher(
-            "proscribe-writer", self._process, size=lambda job: len(job.items), max_size=max_posts, idle_seconds=idle_seconds
+            "proscribe-writer", self._process, size=lambda job: len(job.items), max_size=max_posts, idle_seconds=idle_seconds,
+            on_stop=self._close,
         )
+        self._checkpoints: Batcher[_Checkpoint] = Batcher(
+            "proscribe-checkpoint", self._checkpoint, idle_seconds=idle_seconds, on_stop=self._close_checkpoint
+        )
+
+    def _sqlite(self) -> bool:
+        return self.service.engine.dialect.name == "sqlite"
+
+    def _connection(self) -> Connection:
+        from proscribe.store import service as store
+
+        if self._conn is None or self._conn.invalidated or self._conn.closed:
+            self._conn = self.service.engine.connect()
+            store.leave_checkpoints(self._conn)
+        return self._conn
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _close_checkpoint(self) -> None:
+        if self._checkpoint_conn is not None:
+            self._checkpoint_conn.close()
+            self._checkpoint_conn = None
+
+    def _checkpoint(self, items: list[_Checkpoint]) -> None:
+        from proscribe.store import service as store
+
+        if self._checkpoint_conn is None:
+            self._checkpoint_conn = self.service.engine.connect()
+        try:
+            store.checkpoint_log(self._checkpoint_conn)
+        except Exception:
+            self._close_checkpoint()  # the next one opens another; a checkpoint missed is only a longer log
+            raise
+        for item in items:
+            item.future.set_result(None)
+
+    def _after_commit(self) -> None:
+        now = time.monotonic()
+        if self._sqlite() and now - self._checkpointed >= CHECKPOINT_SECONDS:
+            self._checkpointed = now
+            self._checkpoints.submit(_Checkpoint())
 
     def submit(self, job: Job) -> Future[list[str]]:
         """Queue a request's posts; the future gives their decision lines once they are committed."""
@@ -113,7 +177,9 @@ class Writer:
         todo = [ToDecide(item.post, *assessed[item.post.id], item.post.created_at or job.received) for job, item in order]
 
         def attempt(_: bool) -> dict[str, str]:  # always looks for stored decisions: the batch did not before
-            with svc.engine.begin() as s:  # a Core connection: lighter than an ORM session
+            conn = self._connection()
+            with conn.begin():
+                s = conn
                 # First the posts and authors: their rows take the write locks the decisions need.
                 ledger_store.ingest(s, [(item.post, item.original) for _, item in order], datetime.now(UTC))
                 decided = decide_batch(
@@ -143,7 +209,12 @@ class Writer:
                 store.audit_many(s, entries)
                 return lines
 
-        lines: dict[str, str] = retrying(attempt)
+        try:
+            lines: dict[str, str] = retrying(attempt)
+        except Exception:
+            self._close()  # a connection the database dropped is not used again
+            raise
+        self._after_commit()
         return [[lines[item.post.id] for item in job.items] for job in jobs]
 
 

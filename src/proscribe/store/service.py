@@ -538,3 +538,32 @@ def posts_of_account(session: Session, account_id: str, limit: int = 200) -> lis
 
     query = select(posts.c.id, posts.c.created_at, posts.c.original).where(posts.c.account_id == account_id).order_by(posts.c.created_at.desc()).limit(limit)
     return [{"id": r[0], "created_at": utc(r[1]), "post": json.loads(r[2])} for r in session.execute(query)]
+
+
+# --- SQLite's write-ahead log under the server's single writer ------------------------
+
+
+def leave_checkpoints(conn: Connection) -> None:
+    """SQLite: this connection's commits no longer checkpoint the log themselves (see checkpoint_log); elsewhere nothing."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+        conn.commit()
+
+
+def checkpoint_log(conn: Connection, wait_ms: int = 20) -> None:
+    """SQLite: copy the log into the database without blocking writers, then start the log over.
+
+    The copy (PASSIVE) runs beside the writer; starting over (RESTART) needs a
+    moment without a writer and is then quick, since little is left to copy.
+    It waits at most `wait_ms` for that moment and otherwise leaves it for the
+    next call, so a long reader never holds the writer up.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+    try:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)")
+    finally:
+        conn.exec_driver_sql("PRAGMA busy_timeout=30000")  # the engine's own timeout, for whoever uses this connection next
+        conn.commit()
