@@ -60,7 +60,7 @@ CONTEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "beheading", "execution", "extremis", "gunmen", "armed group", "designated", "proscribed", "emir",
         "jihadi", "islamist", "militia", "commander", "shooting", "stabbing", "killed", "slaughter", "invasion",
         "kafir", "kuffar", "apostate", "murtad", "victim", "ceasefire", "weapon", "armed", "rebel", "guerrilla",
-        "drone strike", "airstrike", "assassinat",
+        "drone strike", "airstrike", "assassinat", "operation",
     ),
     "ar": (
         "هجوم", "عمليه", "ارهاب", "مجاهد", "شهيد", "شهداء", "استشهاد", "قصف", "صاروخ", "صواريخ", "كتائب",
@@ -72,10 +72,10 @@ CONTEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "كشتار", "گروگان", "انتحاري", "مسلح", "خلافت", "تكفيري", "حملات", "قرباني", "اتش بس", "سلاح",
     ),
     "ur": ("حمله", "دهشت", "جهاد", "شهيد", "مجاهد", "تنظيم", "دهماكه", "خودكش"),
-    "fr": ("attentat", "attaque", "terror", "djihad", "jihad", "combattant", "militant", "otage", "kamikaze", "islamist"),
-    "de": ("anschlag", "angriff", "terror", "dschihad", "kampfer", "miliz", "geisel", "islamist", "attentat"),
+    "fr": ("attentat", "attaque", "operation", "terror", "djihad", "jihad", "combattant", "militant", "otage", "kamikaze", "islamist"),
+    "de": ("anschlag", "angriff", "operation", "terror", "dschihad", "kampfer", "miliz", "geisel", "islamist", "attentat"),
     "es": ("atentado", "ataque", "terror", "yihad", "combatiente", "rehen", "milicia", "islamista"),
-    "tr": ("saldiri", "teror", "cihat", "militan", "orgut", "sehit", "rehine", "bomba"),
+    "tr": ("saldiri", "operasyon", "teror", "cihat", "militan", "orgut", "sehit", "rehine", "bomba"),
     "he": ("פיגוע", "טרור", "מחבל", "ארגון", "חטופ", "טבח", "רקטות"),
     "ru": ("теракт", "террор", "боевик", "группиров", "атак", "джихад", "заложник", "взрыв", "халифат"),
 }
