@@ -232,7 +232,7 @@ def load_parts(db_url: str | None, model: str | None = None) -> Parts:
 
 def assess(posts: Sequence[Post], parts: Parts) -> list[tuple[Assessment, AccountScreening | None]]:
     """Detect mentions, screen the authors and classify a batch of posts."""
-    mentions: list[list[Mention]] = [list(parts.matcher.find(p.text, "text")) for p in posts]
+    mentions: list[list[Mention]] = parts.matcher.find_many([p.text for p in posts], "text")
     assessments = parts.classifier.assess(list(posts), mentions)
     screenings: dict[str, AccountScreening | None] = {}
     out = []

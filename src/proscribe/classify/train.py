@@ -53,7 +53,7 @@ def default_detector() -> Detector | None:
     matcher = Matcher.from_entities(entities)
 
     def detect(texts: Sequence[str]) -> list[list[Mention]]:
-        return [list(matcher.find(t)) for t in texts]
+        return matcher.find_many(texts)
 
     return detect
 
