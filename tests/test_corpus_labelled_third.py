@@ -1,4 +1,4 @@
-"""Checks the third labelled sets (ar-3: religious Arabic on both sides of the line; threat-3: threats vs insults, curses and hyperbole in Persian and English)."""
+"""Checks the third and fourth labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ import pytest
 
 import corpus_checks as cc
 
-# The third sets: file stem -> (languages allowed, first id number, minimum size).
-THIRD = {"ar-3": ({"ar"}, 7001, 240), "threat-3": ({"fa", "en"}, 7001, 90)}
+# The third and fourth sets: file stem -> (languages allowed, first id number, minimum size).
+THIRD = {
+    "ar-3": ({"ar"}, 7001, 240),
+    "threat-3": ({"fa", "en"}, 7001, 90),
+    "ar-4": ({"ar"}, 8001, 420),
+    "threat-4": ({"fa", "en", "ar", "ur"}, 9001, 440),
+}
 
 # Contrast pairs (the same verse quoted for prayer and for praise of a group)
 # open alike on purpose; a few are tolerated.
