@@ -56,9 +56,14 @@ PATRONYMIC = frozenset({"bin", "ibn", "ben", "bint", "binti", "ould"})
 _VOWELS = re.compile(r"[aeiouy]")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PreparedName:
-    """One name analysed once (`prepare` caches it): what every comparison of it reads."""
+    """One name analysed once (`prepare` caches it): what every comparison of it reads. Never changed once made.
+
+    Not frozen: a frozen dataclass sets each field through object.__setattr__, which makes
+    analysing a name several times slower; the instances are shared through the cache and
+    nothing writes to them.
+    """
 
     text: str
     tokens: tuple[str, ...]
@@ -69,8 +74,10 @@ class PreparedName:
     weight: float = 0.0  # sum of the token weights (`_w`)
     initials: str = ""  # first letter of each token
     patronymic: bool = False  # holds bin / ibn / ben …
-    skeletons: tuple[str, ...] = ()  # consonant skeleton of each token (`_skeleton`)
     lengths: tuple[int, ...] = ()  # length of each token
+    words: frozenset[str] = frozenset()  # the set of tokens, to find the words both names share in one step
+    longest_first: tuple[str, ...] = ()  # the tokens by length, longest first (the later first among equals)
+    unique: bool = True  # no token twice ("Mohammed bin Mohammed" has one twice)
 
 
 @dataclass(slots=True)
@@ -110,13 +117,47 @@ def prepare(name: str, schema: str = "Person") -> PreparedName:
     return found
 
 
+# A name none of whose words is in these (and with no digit, no word twice) keeps its words as they are.
+_SPECIAL_WORDS = frozenset(NUMBER_WORDS) | ROMAN | LEGAL_FORMS | STOP_WORDS
+_DIGIT = re.compile(r"[0-9]")
+
+
 def _prepare(name: str, schema: str) -> PreparedName:
     text = folded = fold(_CAMEL.sub(" ", name) if not name.isupper() else name)
     if not text.isascii():
         text = ascii_text(text).lower()
-    text = _PUNCT.sub(" ", text.replace("&", " and "))
-    raw = text.split()
-    org = schema not in ("Person",)
+    if "&" in text:
+        text = text.replace("&", " and ")
+    raw = _PUNCT.sub(" ", text).split()
+    if _SPECIAL_WORDS.isdisjoint(raw) and len(set(raw)) == len(raw) and text.isascii() and not _DIGIT.search(text):
+        # Most names: nothing to set aside, every word kept.
+        tokens: list[str] = raw
+        legal: list[str] = []
+        numbers: set[str] = set()
+    else:
+        tokens, legal, numbers = _words(raw, schema != "Person")
+    lengths = tuple(map(len, tokens))
+    words = frozenset(tokens)
+    weights = _WEIGHTS
+    return PreparedName(
+        name,
+        tuple(tokens),
+        tuple(legal),
+        frozenset(numbers),
+        "".join(tokens),
+        folded,
+        sum([weights[n if n < 8 else 8] for n in lengths]),
+        "".join([t[0] for t in tokens]),
+        not PATRONYMIC.isdisjoint(tokens),
+        lengths,
+        words,
+        tuple([tokens[i] for _, i in sorted(zip(lengths, range(len(tokens))), reverse=True)]),
+        len(words) == len(tokens),
+    )
+
+
+def _words(raw: list[str], org: bool) -> tuple[list[str], list[str], set[str]]:
+    """The name's words, its legal forms and its numbers ("forty four" -> 44), from its raw words."""
     tokens: list[str] = []
     legal: list[str] = []
     numbers: set[str] = set()
@@ -143,19 +184,7 @@ def _prepare(name: str, schema: str) -> PreparedName:
         if tokens and tokens[-1] == tok:
             continue  # "Sergey Sergey Shoigu"
         tokens.append(tok)
-    return PreparedName(
-        name,
-        tuple(tokens),
-        tuple(legal),
-        frozenset(numbers),
-        "".join(tokens),
-        folded,
-        sum(_w(t) for t in tokens),
-        "".join(t[0] for t in tokens),
-        not PATRONYMIC.isdisjoint(tokens),
-        tuple(_skeleton(t) for t in tokens),
-        tuple(map(len, tokens)),
-    )
+    return tokens, legal, numbers
 
 
 _REPEATS = re.compile(r"(.)\1+")
@@ -195,21 +224,67 @@ def _subsequence(short: str, long: str) -> bool:
 
 def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     """Greedy best-first alignment of the tokens of a and b."""
-    person = schema == "Person"
+    # Best first means the words both names share first (only equal words are alike 1.0), longest
+    # first: they are paired without comparing any other words; the rest are compared pair by pair.
+    common = a.words & b.words
+    if not common:
+        pairs: list[tuple[str, str, float, str]] = []
+        rest_a, rest_b = list(a.tokens), list(b.tokens)
+    elif a.unique and b.unique:
+        pairs = [(x, x, 1.0, "exact") for x in a.longest_first if x in common]
+        rest_a = [x for x in a.tokens if x not in common] if len(common) < len(a.tokens) else []
+        rest_b = [y for y in b.tokens if y not in common] if len(common) < len(b.tokens) else []
+    else:
+        pairs, rest_a, rest_b = _align_equal(a, b, common)
+    if rest_a and rest_b:
+        _align_rest(rest_a, rest_b, schema == "Person", pairs)
+    cmp = Comparison(a, b, schema, pairs, rest_a, rest_b)
+    # Initials written together ("JC" for Jean-Claude): one short token against the first letters of several.
+    if not (cmp.unmatched_a and cmp.unmatched_b):
+        return cmp
+    for side, other in ((cmp.unmatched_a, cmp.unmatched_b), (cmp.unmatched_b, cmp.unmatched_a)):
+        for tok in list(side):
+            if 2 <= len(tok) <= 3 and len(other) >= len(tok):
+                firsts = "".join(t[0] for t in other[: len(tok)])
+                if firsts == tok:
+                    side.remove(tok)
+                    for t in other[: len(tok)]:
+                        cmp.pairs.append((tok, t, 0.6, "initials"))
+                    del other[: len(tok)]
+    return cmp
+
+
+def _align_equal(a: PreparedName, b: PreparedName, common: frozenset[str]) -> tuple[list[tuple[str, str, float, str]], list[str], list[str]]:
+    """Equal words paired when a word comes twice in a name: longest first, the later first among equals."""
+    a_tokens, b_tokens, a_len = a.tokens, b.tokens, a.lengths
+    exact = [(a_len[i], i, j) for i, x in enumerate(a_tokens) if x in common for j, y in enumerate(b_tokens) if x == y]
+    exact.sort(reverse=True)
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    pairs: list[tuple[str, str, float, str]] = []
+    for _, i, j in exact:
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            pairs.append((a_tokens[i], b_tokens[j], 1.0, "exact"))
+    rest_a = [x for i, x in enumerate(a_tokens) if i not in used_a]
+    rest_b = [y for j, y in enumerate(b_tokens) if j not in used_b]
+    return pairs, rest_a, rest_b
+
+
+def _align_rest(rest_a: list[str], rest_b: list[str], person: bool, pairs: list[tuple[str, str, float, str]]) -> None:
+    """Pair the words left after the equal ones, best first, into `pairs`; what stays unpaired stays in the lists."""
     # `token_similarity` inline (the hot loop of every comparison), keeping only pairs >= 0.6:
     # the edit distance may stop counting past 40 % of the longer word (rapidfuzz's score_cutoff).
+    # Positions in the lists keep the order of the names' own, so ties sort as they would on the whole names.
     candidates: list[tuple[float, int, int, int, str]] = []
     add = candidates.append
     distance = Levenshtein.distance
-    b_tokens, a_skel, b_skel, b_len = b.tokens, a.skeletons, b.skeletons, b.lengths
-    for i, x in enumerate(a.tokens):
-        lx = a.lengths[i]
+    for i, x in enumerate(rest_a):
+        lx = len(x)
         x0 = x[0]
-        for j, y in enumerate(b_tokens):
-            if x == y:
-                add((1.0, lx, i, j, "exact"))
-                continue
-            ly = b_len[j]
+        for j, y in enumerate(rest_b):  # never equal to x: equal words were paired before
+            ly = len(y)
             shortest = lx if lx < ly else ly
             if person and shortest == 1:
                 if x0 == y[0]:
@@ -227,41 +302,22 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
             sim = 1.0 - distance(x, y, score_cutoff=cutoff) / longest
             if shortest >= 3 and sim < 0.75 and (_subsequence(x, y) if lx < ly else _subsequence(y, x)):
                 add((0.75, shortest, i, j, "contraction"))  # intl / international
-            elif shortest >= 4 and sim < 0.85 and a_skel[i] == b_skel[j]:
+            elif shortest >= 4 and sim < 0.85 and _skeleton(x) == _skeleton(y):
                 add((0.85, shortest, i, j, "same consonants"))
             elif sim >= 0.6:
                 add((sim, shortest, i, j, "edit distance"))
+    if not candidates:
+        return
     candidates.sort(reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
-    pairs: list[tuple[str, str, float, str]] = []
     for sim, _, i, j, how in candidates:
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
-        pairs.append((a.tokens[i], b_tokens[j], sim, how))
-    cmp = Comparison(
-        a,
-        b,
-        schema,
-        pairs,
-        [t for i, t in enumerate(a.tokens) if i not in used_a] if len(used_a) < len(a.tokens) else [],
-        [t for j, t in enumerate(b_tokens) if j not in used_b] if len(used_b) < len(b_tokens) else [],
-    )
-    # Initials written together ("JC" for Jean-Claude): one short token against the first letters of several.
-    if not (cmp.unmatched_a and cmp.unmatched_b):
-        return cmp
-    for side, other in ((cmp.unmatched_a, cmp.unmatched_b), (cmp.unmatched_b, cmp.unmatched_a)):
-        for tok in list(side):
-            if 2 <= len(tok) <= 3 and len(other) >= len(tok):
-                firsts = "".join(t[0] for t in other[: len(tok)])
-                if firsts == tok:
-                    side.remove(tok)
-                    for t in other[: len(tok)]:
-                        cmp.pairs.append((tok, t, 0.6, "initials"))
-                    del other[: len(tok)]
-    return cmp
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            pairs.append((rest_a[i], rest_b[j], sim, how))
+    rest_a[:] = [x for i, x in enumerate(rest_a) if i not in used_a]
+    rest_b[:] = [y for j, y in enumerate(rest_b) if j not in used_b]
 
 
 # -- features --------------------------------------------------------------------------
