@@ -55,6 +55,24 @@ NUMBER_WORDS = {
 PATRONYMIC = frozenset({"bin", "ibn", "ben", "bint", "binti", "ould"})
 _VOWELS = re.compile(r"[aeiouy]")
 
+# Facts about a comparison, bits of one int (`Comparison.facts`): a feature fires only when the
+# facts it names in `Feature.when` all hold, so the others are not even called (each function checks
+# its own conditions again; the facts are a shortcut, not a second definition).
+NUMBERS = 1  # either name holds a number
+ONE_WORD = 2  # either name is one word
+PATRONYMIC_BOTH = 4  # both names hold bin / ibn / ben …
+NON_LATIN_BOTH = 8  # both names written in another script than Latin
+SEVERAL_WORDS_BOTH = 16  # both names have two words or more
+UNMATCHED = 32  # a word of either name aligns with nothing
+DISAGREE = 64  # words of both names align with nothing
+AGREE = 128  # not DISAGREE
+INEXACT = 256  # two aligned words that are not the same
+PERSON = 512
+ORGANISATION = 1024  # any other schema
+SAME_LETTERS = 2048  # the same letters without spaces
+_EITHER = NUMBERS | ONE_WORD  # a fact of either name is one of the pair's
+_BOTH = PATRONYMIC_BOTH | NON_LATIN_BOTH | SEVERAL_WORDS_BOTH  # of both names
+
 
 @dataclass(slots=True)
 class PreparedName:
@@ -76,8 +94,11 @@ class PreparedName:
     patronymic: bool = False  # holds bin / ibn / ben …
     lengths: tuple[int, ...] = ()  # length of each token
     words: frozenset[str] = frozenset()  # the set of tokens, to find the words both names share in one step
-    longest_first: tuple[str, ...] = ()  # the tokens by length, longest first (the later first among equals)
+    # Each token paired with itself, (x, x, 1.0, "exact"), longest first (the later first among equals):
+    # the pairs of its equal words in the order alignment takes them.
+    exact_pairs: tuple[tuple[str, str, float, str], ...] = ()
     unique: bool = True  # no token twice ("Mohammed bin Mohammed" has one twice)
+    facts: int = 0  # the name's own facts (NUMBERS, ONE_WORD, PATRONYMIC_BOTH, NON_LATIN_BOTH, SEVERAL_WORDS_BOTH)
 
 
 @dataclass(slots=True)
@@ -90,6 +111,7 @@ class Comparison:
     pairs: list[tuple[str, str, float, str]] = field(default_factory=list)  # token a, token b, similarity, how
     unmatched_a: list[str] = field(default_factory=list)
     unmatched_b: list[str] = field(default_factory=list)
+    facts: int = 0  # what holds for this pair: the bits above (NUMBERS, UNMATCHED, …)
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,7 @@ class Feature:
     weight: float
     func: Callable[[Comparison], tuple[float, str]]
     qualifier: bool = True  # qualifiers add to the base score; base features compete (the max counts)
+    when: int = 0  # facts (bits) that must all hold for the feature to give anything; 0: always evaluated
 
 
 _PREPARED: dict[tuple[str, str], PreparedName] = {}
@@ -139,6 +162,13 @@ def _prepare(name: str, schema: str) -> PreparedName:
     lengths = tuple(map(len, tokens))
     words = frozenset(tokens)
     weights = _WEIGHTS
+    patronymic = not PATRONYMIC.isdisjoint(tokens)
+    facts = (
+        (NUMBERS if numbers else 0)
+        | (PATRONYMIC_BOTH if patronymic else 0)
+        | (0 if name.isascii() else NON_LATIN_BOTH)
+        | (ONE_WORD if len(tokens) == 1 else SEVERAL_WORDS_BOTH if len(tokens) >= 2 else 0)
+    )
     return PreparedName(
         name,
         tuple(tokens),
@@ -148,11 +178,12 @@ def _prepare(name: str, schema: str) -> PreparedName:
         folded,
         sum([weights[n if n < 8 else 8] for n in lengths]),
         "".join([t[0] for t in tokens]),
-        not PATRONYMIC.isdisjoint(tokens),
+        patronymic,
         lengths,
         words,
-        tuple([tokens[i] for _, i in sorted(zip(lengths, range(len(tokens))), reverse=True)]),
+        tuple([(tokens[i], tokens[i], 1.0, "exact") for _, i in sorted(zip(lengths, range(len(tokens))), reverse=True)]),
         len(words) == len(tokens),
+        facts,
     )
 
 
@@ -226,32 +257,49 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     """Greedy best-first alignment of the tokens of a and b."""
     # Best first means the words both names share first (only equal words are alike 1.0), longest
     # first: they are paired without comparing any other words; the rest are compared pair by pair.
-    common = a.words & b.words
-    if not common:
-        pairs: list[tuple[str, str, float, str]] = []
-        rest_a, rest_b = list(a.tokens), list(b.tokens)
-    elif a.unique and b.unique:
-        pairs = [(x, x, 1.0, "exact") for x in a.longest_first if x in common]
-        rest_a = [x for x in a.tokens if x not in common] if len(common) < len(a.tokens) else []
-        rest_b = [y for y in b.tokens if y not in common] if len(common) < len(b.tokens) else []
+    pairs: list[tuple[str, str, float, str]]
+    rest_a: list[str]
+    rest_b: list[str]
+    if a.tokens == b.tokens:
+        pairs, rest_a, rest_b = list(a.exact_pairs), [], []  # the same words: each with itself
     else:
-        pairs, rest_a, rest_b = _align_equal(a, b, common)
+        common = a.words & b.words
+        if not common:
+            pairs, rest_a, rest_b = [], list(a.tokens), list(b.tokens)
+        elif a.unique and b.unique:
+            pairs = [p for p in a.exact_pairs if p[0] in common]
+            rest_a = [x for x in a.tokens if x not in common] if len(common) < len(a.tokens) else []
+            rest_b = [y for y in b.tokens if y not in common] if len(common) < len(b.tokens) else []
+        else:
+            pairs, rest_a, rest_b = _align_equal(a, b, common)
+    exact = len(pairs)
     if rest_a and rest_b:
         _align_rest(rest_a, rest_b, schema == "Person", pairs)
-    cmp = Comparison(a, b, schema, pairs, rest_a, rest_b)
-    # Initials written together ("JC" for Jean-Claude): one short token against the first letters of several.
-    if not (cmp.unmatched_a and cmp.unmatched_b):
-        return cmp
-    for side, other in ((cmp.unmatched_a, cmp.unmatched_b), (cmp.unmatched_b, cmp.unmatched_a)):
+        if rest_a and rest_b:
+            _initials_together(rest_a, rest_b, pairs)
+    facts = ((a.facts | b.facts) & _EITHER) | (a.facts & b.facts & _BOTH) | (PERSON if schema == "Person" else ORGANISATION)
+    if rest_a or rest_b:
+        facts |= (UNMATCHED | DISAGREE) if rest_a and rest_b else (UNMATCHED | AGREE)
+    else:
+        facts |= AGREE
+    if len(pairs) > exact:
+        facts |= INEXACT
+    if a.joined == b.joined:
+        facts |= SAME_LETTERS
+    return Comparison(a, b, schema, pairs, rest_a, rest_b, facts)
+
+
+def _initials_together(unmatched_a: list[str], unmatched_b: list[str], pairs: list[tuple[str, str, float, str]]) -> None:
+    """Initials written together ("JC" for Jean-Claude): one short token against the first letters of several."""
+    for side, other in ((unmatched_a, unmatched_b), (unmatched_b, unmatched_a)):
         for tok in list(side):
             if 2 <= len(tok) <= 3 and len(other) >= len(tok):
                 firsts = "".join(t[0] for t in other[: len(tok)])
                 if firsts == tok:
                     side.remove(tok)
                     for t in other[: len(tok)]:
-                        cmp.pairs.append((tok, t, 0.6, "initials"))
+                        pairs.append((tok, t, 0.6, "initials"))
                     del other[: len(tok)]
-    return cmp
 
 
 def _align_equal(a: PreparedName, b: PreparedName, common: frozenset[str]) -> tuple[list[tuple[str, str, float, str]], list[str], list[str]]:
@@ -342,16 +390,45 @@ def _two_places(value: float) -> str:
     return text
 
 
+# Formatting and rounding a float go through the correctly rounded decimal conversion, dearer than
+# the rest of a feature: the few values that come back (weights times a handful of scores) are remembered.
+_SIGNED: dict[float, str] = {}
+_ROUNDED: dict[float, float] = {}
+
+
+def _signed(value: float) -> str:
+    """f"{value:+.2f}", remembered."""
+    text = f"{value:+.2f}"
+    if len(_SIGNED) < 10_000:
+        _SIGNED[value] = text
+    return text
+
+
+def _rounded(value: float) -> float:
+    """round(value, 4), remembered."""
+    out = round(value, 4)
+    if len(_ROUNDED) < 10_000:
+        _ROUNDED[value] = out
+    return out
+
+
+def _listed(words: list[str]) -> str:
+    """str(words) for a non-empty list of name tokens (letters, digits and _ only, so no quote to escape), made faster."""
+    return "['" + "', '".join(words) + "']"
+
+
 def token_dice(c: Comparison) -> tuple[float, str]:
     total = c.a.weight + c.b.weight
     if not total:
         return 0.0, "no name words"
     weights = _WEIGHTS
+    two_places = _TWO_PLACES.get
     got = 0.0
     parts = []
     for x, y, sim, how in c.pairs:
-        got += sim * (weights[min(len(x), 8)] + weights[min(len(y), 8)])
-        parts.append(f"{x}≈{y} {how} {_TWO_PLACES.get(sim) or _two_places(sim)}")
+        lx, ly = len(x), len(y)
+        got += sim * (weights[lx if lx < 8 else 8] + weights[ly if ly < 8 else 8])
+        parts.append(f"{x}≈{y} {how} {two_places(sim) or _two_places(sim)}")
     return got / total, f"aligned words [{', '.join(parts)}]"
 
 
@@ -373,7 +450,7 @@ def conflicting_words(c: Comparison) -> tuple[float, str]:
     """Words on both sides that align with nothing: different people or companies."""
     if c.unmatched_a and c.unmatched_b:
         n = min(len(c.unmatched_a), len(c.unmatched_b))
-        return min(1.0, 0.5 * n + 0.5), f"words that disagree: {c.unmatched_a} vs {c.unmatched_b}"
+        return min(1.0, 0.5 * n + 0.5), f"words that disagree: {_listed(c.unmatched_a)} vs {_listed(c.unmatched_b)}"
     return 0.0, ""
 
 
@@ -414,7 +491,7 @@ def subset_name(c: Comparison) -> tuple[float, str]:
     shorter = c.a.tokens if len(c.a.tokens) <= len(c.b.tokens) else c.b.tokens
     if len(shorter) < 2 or len(c.pairs) < len(shorter) or (c.unmatched_a and c.unmatched_b):
         return 0.0, ""
-    mean = sum(p[2] for p in c.pairs) / len(c.pairs)
+    mean = sum([p[2] for p in c.pairs]) / len(c.pairs) if c.facts & INEXACT else 1.0
     return (0.75 * mean, "the shorter name is part of the longer") if mean >= 0.8 else (0.0, "")
 
 
@@ -455,45 +532,59 @@ def _script_block(text: str) -> int:
 
 FEATURES: tuple[Feature, ...] = (
     Feature("token_dice", 1.0, token_dice, qualifier=False),
-    Feature("joined_equal", 1.0, joined_equal, qualifier=False),
-    Feature("abbreviation", 1.0, abbreviation, qualifier=False),
-    Feature("subset_name", 1.0, subset_name, qualifier=False),
-    Feature("conflicting_words", -0.25, conflicting_words),
-    Feature("number_mismatch", -0.35, number_mismatch),
-    Feature("extra_place", -0.2, extra_place),
-    Feature("initial_only_match", -0.2, initial_only_match),
-    Feature("weak_token_mismatch", -0.2, weak_token_mismatch),
-    Feature("patronymic_order", -0.4, patronymic_order),
-    Feature("same_script_differs", -0.25, same_script_differs),
+    Feature("joined_equal", 1.0, joined_equal, qualifier=False, when=SAME_LETTERS),
+    Feature("abbreviation", 1.0, abbreviation, qualifier=False, when=ONE_WORD),
+    Feature("subset_name", 1.0, subset_name, qualifier=False, when=SEVERAL_WORDS_BOTH | AGREE),
+    Feature("conflicting_words", -0.25, conflicting_words, when=DISAGREE),
+    Feature("number_mismatch", -0.35, number_mismatch, when=NUMBERS),
+    Feature("extra_place", -0.2, extra_place, when=ORGANISATION | UNMATCHED),
+    Feature("initial_only_match", -0.2, initial_only_match, when=PERSON | INEXACT),
+    Feature("weak_token_mismatch", -0.2, weak_token_mismatch, when=INEXACT),
+    Feature("patronymic_order", -0.4, patronymic_order, when=PATRONYMIC_BOTH),
+    Feature("same_script_differs", -0.25, same_script_differs, when=NON_LATIN_BOTH),
 )
 
 
-_FEATURE_ROWS = tuple((f.name, f.weight, f.func, f.qualifier) for f in FEATURES)
+_FEATURE_ROWS = tuple((f.name, f.weight, f.func, f.qualifier, f.when) for f in FEATURES)
 
 
 def clear_caches() -> None:
-    """Forget every prepared name (for cold timings)."""
+    """Forget every prepared name and remembered number (for cold timings)."""
     _PREPARED.clear()
     _skeleton.cache_clear()
+    _TWO_PLACES.clear()
+    _SIGNED.clear()
+    _ROUNDED.clear()
 
 
 def match_names(name1: str, name2: str, schema: str = "Person") -> tuple[float, str]:
     """(score 0..1, explanation) that two names name the same person or organisation; >= THRESHOLD is a match."""
-    person_like = "Person" if schema == "Person" else schema
-    a, b = prepare(name1, person_like), prepare(name2, person_like)
-    c = align(a, b, person_like)
+    prepared = _PREPARED
+    a = prepared.get((name1, schema)) or prepare(name1, schema)
+    b = prepared.get((name2, schema)) or prepare(name2, schema)
+    c = align(a, b, schema)
+    facts = c.facts
     base, base_why = 0.0, "nothing alike"
     notes: list[str] = []
     adjust = 0.0
-    for name, weight, func, qualifier in _FEATURE_ROWS:
+    for name, weight, func, qualifier, when in _FEATURE_ROWS:
+        if facts & when != when:
+            continue
         value, why = func(c)
         if not value:
             continue
         value *= weight
         if qualifier:
             adjust += value
-            notes.append(f"{name} {value:+.2f}: {why}")
+            notes.append(f"{name} {_SIGNED.get(value) or _signed(value)}: {why}")
         elif value > base:
-            base, base_why = value, f"{name} {value:.2f}: {why}"
-    score = max(0.0, min(1.0, base + adjust))
-    return round(score, 4), "; ".join([base_why, *notes])
+            base, base_why = value, f"{name} {_TWO_PLACES.get(value) or _two_places(value)}: {why}"
+    score = base + adjust
+    if score < 0.0:
+        score = 0.0
+    elif score > 1.0:
+        score = 1.0
+    rounded = _ROUNDED.get(score)
+    if rounded is None:
+        rounded = _rounded(score)
+    return rounded, "; ".join([base_why, *notes]) if notes else base_why
