@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter
 from typing import Callable
 
 from rapidfuzz.distance import Levenshtein
@@ -143,25 +145,29 @@ def prepare(name: str, schema: str = "Person") -> PreparedName:
 # A name none of whose words is in these (and with no digit, no word twice) keeps its words as they are.
 _SPECIAL_WORDS = frozenset(NUMBER_WORDS) | ROMAN | LEGAL_FORMS | STOP_WORDS
 _DIGIT = re.compile(r"[0-9]")
+_NO_NUMBERS: frozenset[str] = frozenset()
 
 
 def _prepare(name: str, schema: str) -> PreparedName:
-    text = folded = fold(_CAMEL.sub(" ", name) if not name.isupper() else name)
+    # Upper, lower or title case has no lower-case letter followed by a capital: no camel case to split.
+    text = folded = fold(name if name.isupper() or name.islower() or name.istitle() else _CAMEL.sub(" ", name))
     if not text.isascii():
         text = ascii_text(text).lower()
     if "&" in text:
         text = text.replace("&", " and ")
-    raw = _PUNCT.sub(" ", text).split()
-    if _SPECIAL_WORDS.isdisjoint(raw) and len(set(raw)) == len(raw) and text.isascii() and not _DIGIT.search(text):
+    raw = (text if text.replace(" ", "").isalnum() else _PUNCT.sub(" ", text)).split()
+    words = frozenset(raw)
+    if len(words) == len(raw) and words.isdisjoint(_SPECIAL_WORDS) and text.isascii() and not _DIGIT.search(text):
         # Most names: nothing to set aside, every word kept.
-        tokens: list[str] = raw
-        legal: list[str] = []
-        numbers: set[str] = set()
+        tokens = tuple(raw)
+        legal: tuple[str, ...] = ()
+        numbers = _NO_NUMBERS
     else:
-        tokens, legal, numbers = _words(raw, schema != "Person")
+        found, legal_forms, number_set = _words(raw, schema != "Person")
+        tokens, legal, numbers, words = tuple(found), tuple(legal_forms), frozenset(number_set), frozenset(found)
     lengths = tuple(map(len, tokens))
-    words = frozenset(tokens)
-    weights = _WEIGHTS
+    # By length, longest first, the later first among equals (a stable sort of the reversed words).
+    longest_first = sorted(reversed(tokens), key=len, reverse=True)
     patronymic = not PATRONYMIC.isdisjoint(tokens)
     facts = (
         (NUMBERS if numbers else 0)
@@ -171,17 +177,17 @@ def _prepare(name: str, schema: str) -> PreparedName:
     )
     return PreparedName(
         name,
-        tuple(tokens),
-        tuple(legal),
-        frozenset(numbers),
+        tokens,
+        legal,
+        numbers,
         "".join(tokens),
         folded,
-        sum([weights[n if n < 8 else 8] for n in lengths]),
-        "".join([t[0] for t in tokens]),
+        sum(map(_WEIGHT_OF_LENGTH.get, lengths, repeat(8))),
+        "".join(map(itemgetter(0), tokens)),
         patronymic,
         lengths,
         words,
-        tuple([(tokens[i], tokens[i], 1.0, "exact") for _, i in sorted(zip(lengths, range(len(tokens))), reverse=True)]),
+        tuple(zip(longest_first, longest_first, repeat(1.0), repeat("exact"))),
         len(words) == len(tokens),
         facts,
     )
@@ -320,40 +326,53 @@ def _align_equal(a: PreparedName, b: PreparedName, common: frozenset[str]) -> tu
     return pairs, rest_a, rest_b
 
 
+def _alike(x: str, y: str, person: bool) -> tuple[float, str] | None:
+    """`token_similarity` of two different words when it is >= 0.6, else None (the alignment's hot path).
+
+    The edit distance may stop counting past 40 % of the longer word (rapidfuzz's score_cutoff).
+    """
+    lx, ly = len(x), len(y)
+    shortest, longest = (lx, ly) if lx < ly else (ly, lx)
+    if person and shortest == 1:
+        return (0.6, "initial") if x[0] == y[0] else None
+    cutoff = 2 * longest // 5
+    if x[0] != y[0]:
+        # Only the edit distance can make them alike.
+        if longest - shortest <= cutoff:
+            d = Levenshtein.distance(x, y, score_cutoff=cutoff)
+            if d <= cutoff:
+                return 1.0 - d / longest, "edit distance"
+        return None
+    sim = 1.0 - Levenshtein.distance(x, y, score_cutoff=cutoff) / longest
+    if shortest >= 3 and sim < 0.75 and (_subsequence(x, y) if lx < ly else _subsequence(y, x)):
+        return 0.75, "contraction"  # intl / international
+    if shortest >= 4 and sim < 0.85 and _skeleton(x) == _skeleton(y):
+        return 0.85, "same consonants"
+    if sim >= 0.6:
+        return sim, "edit distance"
+    return None
+
+
 def _align_rest(rest_a: list[str], rest_b: list[str], person: bool, pairs: list[tuple[str, str, float, str]]) -> None:
     """Pair the words left after the equal ones, best first, into `pairs`; what stays unpaired stays in the lists."""
-    # `token_similarity` inline (the hot loop of every comparison), keeping only pairs >= 0.6:
-    # the edit distance may stop counting past 40 % of the longer word (rapidfuzz's score_cutoff).
+    if len(rest_a) == 1 and len(rest_b) == 1:
+        # One word left on each side (most pairs that get here): nothing to choose between.
+        x, y = rest_a[0], rest_b[0]
+        found = _alike(x, y, person)
+        if found is not None:
+            pairs.append((x, y, found[0], found[1]))
+            rest_a.clear()
+            rest_b.clear()
+        return
     # Positions in the lists keep the order of the names' own, so ties sort as they would on the whole names.
     candidates: list[tuple[float, int, int, int, str]] = []
-    add = candidates.append
-    distance = Levenshtein.distance
     for i, x in enumerate(rest_a):
         lx = len(x)
-        x0 = x[0]
         for j, y in enumerate(rest_b):  # never equal to x: equal words were paired before
-            ly = len(y)
-            shortest = lx if lx < ly else ly
-            if person and shortest == 1:
-                if x0 == y[0]:
-                    add((0.6, 1, i, j, "initial"))
-                continue
-            longest = lx if lx > ly else ly
-            cutoff = 2 * longest // 5
-            if x0 != y[0]:
-                # Only the edit distance can make them alike.
-                if longest - shortest <= cutoff:
-                    d = distance(x, y, score_cutoff=cutoff)
-                    if d <= cutoff:
-                        add((1.0 - d / longest, shortest, i, j, "edit distance"))
-                continue
-            sim = 1.0 - distance(x, y, score_cutoff=cutoff) / longest
-            if shortest >= 3 and sim < 0.75 and (_subsequence(x, y) if lx < ly else _subsequence(y, x)):
-                add((0.75, shortest, i, j, "contraction"))  # intl / international
-            elif shortest >= 4 and sim < 0.85 and _skeleton(x) == _skeleton(y):
-                add((0.85, shortest, i, j, "same consonants"))
-            elif sim >= 0.6:
-                add((sim, shortest, i, j, "edit distance"))
+            found = _alike(x, y, person)
+            if found is not None:
+                ly = len(y)
+                candidates.append((found[0], lx if lx < ly else ly, i, j, found[1]))
     if not candidates:
         return
     candidates.sort(reverse=True)
@@ -373,6 +392,7 @@ def _align_rest(rest_a: list[str], rest_b: list[str], person: bool, pairs: list[
 
 # Weight of a word by its length: an initial counts half a letter, long words no more than eight.
 _WEIGHTS = (0.5, 0.5, 2, 3, 4, 5, 6, 7, 8)
+_WEIGHT_OF_LENGTH = dict(enumerate(_WEIGHTS))  # .get(length, 8)
 
 
 def _w(tok: str) -> float:
