@@ -125,6 +125,7 @@ class Feature:
     func: Callable[[Comparison], tuple[float, str]]
     qualifier: bool = True  # qualifiers add to the base score; base features compete (the max counts)
     when: int = 0  # facts (bits) that must all hold for the feature to give anything; 0: always evaluated
+    ceiling: float = 1.0  # the most it gives: a base feature is not evaluated once the base reaches it (it could not win)
 
 
 _PREPARED: dict[tuple[str, str], PreparedName] = {}
@@ -553,8 +554,8 @@ def _script_block(text: str) -> int:
 FEATURES: tuple[Feature, ...] = (
     Feature("token_dice", 1.0, token_dice, qualifier=False),
     Feature("joined_equal", 1.0, joined_equal, qualifier=False, when=SAME_LETTERS),
-    Feature("abbreviation", 1.0, abbreviation, qualifier=False, when=ONE_WORD),
-    Feature("subset_name", 1.0, subset_name, qualifier=False, when=SEVERAL_WORDS_BOTH | AGREE),
+    Feature("abbreviation", 1.0, abbreviation, qualifier=False, when=ONE_WORD, ceiling=0.8),
+    Feature("subset_name", 1.0, subset_name, qualifier=False, when=SEVERAL_WORDS_BOTH | AGREE, ceiling=0.75),
     Feature("conflicting_words", -0.25, conflicting_words, when=DISAGREE),
     Feature("number_mismatch", -0.35, number_mismatch, when=NUMBERS),
     Feature("extra_place", -0.2, extra_place, when=ORGANISATION | UNMATCHED),
@@ -565,7 +566,15 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 
-_FEATURE_ROWS = tuple((f.name, f.weight, f.func, f.qualifier, f.when) for f in FEATURES)
+# The features to evaluate for each combination of facts, in table order (a few dozen combinations occur).
+_ROWS: dict[int, tuple[tuple[str, float, Callable[[Comparison], tuple[float, str]], bool, float], ...]] = {}
+
+
+def _rows(facts: int) -> tuple[tuple[str, float, Callable[[Comparison], tuple[float, str]], bool, float], ...]:
+    """(name, weight, func, qualifier, most the base can get from it) of the features whose facts all hold."""
+    rows = tuple((f.name, f.weight, f.func, f.qualifier, f.ceiling * f.weight) for f in FEATURES if facts & f.when == f.when)
+    _ROWS[facts] = rows
+    return rows
 
 
 def clear_caches() -> None:
@@ -583,12 +592,11 @@ def match_names(name1: str, name2: str, schema: str = "Person") -> tuple[float, 
     a = prepared.get((name1, schema)) or prepare(name1, schema)
     b = prepared.get((name2, schema)) or prepare(name2, schema)
     c = align(a, b, schema)
-    facts = c.facts
     base, base_why = 0.0, "nothing alike"
     notes: list[str] = []
     adjust = 0.0
-    for name, weight, func, qualifier, when in _FEATURE_ROWS:
-        if facts & when != when:
+    for name, weight, func, qualifier, top in _ROWS.get(c.facts) or _rows(c.facts):
+        if not qualifier and base >= top:
             continue
         value, why = func(c)
         if not value:
