@@ -11,10 +11,13 @@ before (models, reference data) frozen out of the garbage collector's reach
 (gc.freeze) for both.
 
 proscribe is timed two ways: `us_per_pair` is the realistic use, every name
-analysed once (`prepare` caches the analysis per name, as screening a list
-does; nothing is cached per pair); `us_per_pair_cold` clears every proscribe
-cache before each pass, so each pass also analyses every name again. Libraries both matchers share
-(rigour's transliteration) keep their own caches in both.
+analysed once (`match_names` itself caches the analysis per name through
+`prepare`, as screening a list against the registry does; besides, a word's
+consonant skeleton and the text of recurring numbers are remembered; nothing
+is cached per pair: every pair is aligned and scored afresh);
+`us_per_pair_cold` clears every proscribe cache before each pass, so each pass
+also analyses every name again. Libraries both matchers share (rigour's
+transliteration) keep their own caches in both.
 """
 
 from __future__ import annotations
@@ -160,7 +163,7 @@ def run(cases_path: Path, repeat: int = 3, with_nomenklatura: bool = True) -> di
             "us_per_pair": round(our_us, 2),
             "us_per_pair_cold": round(cold_us, 2),
             "timing": "CPU time, best of --repeat passes taking turns with logic_v2's, loaded data frozen (gc.freeze) for both. "
-            "us_per_pair: each name analysed once (cached per name; nothing cached per pair); "
+            "us_per_pair: each name analysed once (match_names caches the analysis per name; word skeletons and number texts remembered; nothing cached per pair); "
             "us_per_pair_cold: every proscribe cache cleared before each pass",
         },
     }
