@@ -55,7 +55,7 @@ NUMBER_WORDS = {
     "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
 }
 PATRONYMIC = frozenset({"bin", "ibn", "ben", "bint", "binti", "ould"})
-_VOWELS = re.compile(r"[aeiouy]")
+_NO_VOWELS = str.maketrans("", "", "aeiouy")
 
 # Facts about a comparison, bits of one int (`Comparison.facts`): a feature fires only when the
 # facts it names in `Feature.when` all hold, so the others are not even called (each function checks
@@ -231,7 +231,11 @@ _REPEATS = re.compile(r"(.)\1+")
 @lru_cache(maxsize=50_000)
 def _skeleton(tok: str) -> str:
     tok = tok.replace("q", "k").replace("c", "k").replace("ph", "f").replace("ou", "u").replace("j", "y")
-    return _REPEATS.sub(r"\1", _VOWELS.sub("", tok[1:])) if len(tok) > 1 else tok
+    if len(tok) < 2:
+        return tok
+    rest = tok[1:].translate(_NO_VOWELS)
+    # A substitution with a group reference goes through Python-level code: only when a letter repeats.
+    return _REPEATS.sub(r"\1", rest) if _REPEATS.search(rest) else rest
 
 
 def token_similarity(x: str, y: str, person: bool) -> tuple[float, str]:
