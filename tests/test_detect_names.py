@@ -124,13 +124,16 @@ def _reference_alignment(a: tuple[str, ...], b: tuple[str, ...], person: bool) -
 @pytest.mark.parametrize("schema", ["Person", "Company"])
 def test_alignment_shortcuts_give_the_plain_alignment(schema: str) -> None:
     """Equal words first, one word left on each side, the same words: the same pairs, in the same order, as scoring every pair."""
-    from proscribe.detect.names import align, prepare
+    from proscribe.detect.names import _w, align, prepare
 
     for n1 in _SHAPES:
         for n2 in _SHAPES:
             a, b = prepare(n1, schema), prepare(n2, schema)
             c = align(a, b, schema)
-            assert (c.pairs, c.unmatched_a, c.unmatched_b) == _reference_alignment(a.tokens, b.tokens, schema == "Person"), (n1, n2)
+            pairs = [p[:4] for p in c.pairs]
+            assert (pairs, c.unmatched_a, c.unmatched_b) == _reference_alignment(a.tokens, b.tokens, schema == "Person"), (n1, n2)
+            for x, y, sim, how, weight, text in c.pairs:
+                assert weight == _w(x) + _w(y) and text == f"{x}≈{y} {how} {sim:.2f}"
 
 
 @pytest.mark.parametrize("schema", ["Person", "Organization"])

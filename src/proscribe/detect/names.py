@@ -75,6 +75,10 @@ SAME_LETTERS = 2048  # the same letters without spaces
 _EITHER = NUMBERS | ONE_WORD  # a fact of either name is one of the pair's
 _BOTH = PATRONYMIC_BOTH | NON_LATIN_BOTH | SEVERAL_WORDS_BOTH  # of both names
 
+# Two aligned words: (word of a, word of b, similarity, how, the two words' weights, "a≈b how 0.00").
+# The weights and the text are what the Dice overlap adds up and explains, made once with the pair.
+Pair = tuple[str, str, float, str, float, str]
+
 
 @dataclass(slots=True)
 class PreparedName:
@@ -96,9 +100,9 @@ class PreparedName:
     patronymic: bool = False  # holds bin / ibn / ben …
     lengths: tuple[int, ...] = ()  # length of each token
     words: frozenset[str] = frozenset()  # the set of tokens, to find the words both names share in one step
-    # Each token paired with itself, (x, x, 1.0, "exact"), longest first (the later first among equals):
+    # Each token paired with itself (`Pair`, "exact"), longest first (the later first among equals):
     # the pairs of its equal words in the order alignment takes them.
-    exact_pairs: tuple[tuple[str, str, float, str], ...] = ()
+    exact_pairs: tuple[Pair, ...] = ()
     unique: bool = True  # no token twice ("Mohammed bin Mohammed" has one twice)
     facts: int = 0  # the name's own facts (NUMBERS, ONE_WORD, PATRONYMIC_BOTH, NON_LATIN_BOTH, SEVERAL_WORDS_BOTH)
 
@@ -110,7 +114,7 @@ class Comparison:
     a: PreparedName
     b: PreparedName
     schema: str
-    pairs: list[tuple[str, str, float, str]] = field(default_factory=list)  # token a, token b, similarity, how
+    pairs: list[Pair] = field(default_factory=list)  # aligned words, best first
     unmatched_a: list[str] = field(default_factory=list)
     unmatched_b: list[str] = field(default_factory=list)
     facts: int = 0  # what holds for this pair: the bits above (NUMBERS, UNMATCHED, …)
@@ -188,7 +192,7 @@ def _prepare(name: str, schema: str) -> PreparedName:
         patronymic,
         lengths,
         words,
-        tuple(zip(longest_first, longest_first, repeat(1.0), repeat("exact"))),
+        tuple([_pair(t, t, 1.0, "exact") for t in longest_first]),
         len(words) == len(tokens),
         facts,
     )
@@ -268,7 +272,7 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     """Greedy best-first alignment of the tokens of a and b."""
     # Best first means the words both names share first (only equal words are alike 1.0), longest
     # first: they are paired without comparing any other words; the rest are compared pair by pair.
-    pairs: list[tuple[str, str, float, str]]
+    pairs: list[Pair]
     rest_a: list[str]
     rest_b: list[str]
     if a.tokens == b.tokens:
@@ -286,7 +290,8 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     exact = len(pairs)
     if rest_a and rest_b:
         _align_rest(rest_a, rest_b, schema == "Person", pairs)
-        if rest_a and rest_b:
+        # Only a word of two or three letters can be initials written together.
+        if rest_a and rest_b and (min(map(len, rest_a)) <= 3 or min(map(len, rest_b)) <= 3):
             _initials_together(rest_a, rest_b, pairs)
     facts = ((a.facts | b.facts) & _EITHER) | (a.facts & b.facts & _BOTH) | (PERSON if schema == "Person" else ORGANISATION)
     if rest_a or rest_b:
@@ -300,7 +305,7 @@ def align(a: PreparedName, b: PreparedName, schema: str) -> Comparison:
     return Comparison(a, b, schema, pairs, rest_a, rest_b, facts)
 
 
-def _initials_together(unmatched_a: list[str], unmatched_b: list[str], pairs: list[tuple[str, str, float, str]]) -> None:
+def _initials_together(unmatched_a: list[str], unmatched_b: list[str], pairs: list[Pair]) -> None:
     """Initials written together ("JC" for Jean-Claude): one short token against the first letters of several."""
     for side, other in ((unmatched_a, unmatched_b), (unmatched_b, unmatched_a)):
         for tok in list(side):
@@ -309,26 +314,33 @@ def _initials_together(unmatched_a: list[str], unmatched_b: list[str], pairs: li
                 if firsts == tok:
                     side.remove(tok)
                     for t in other[: len(tok)]:
-                        pairs.append((tok, t, 0.6, "initials"))
+                        pairs.append(_pair(tok, t, 0.6, "initials"))
                     del other[: len(tok)]
 
 
-def _align_equal(a: PreparedName, b: PreparedName, common: frozenset[str]) -> tuple[list[tuple[str, str, float, str]], list[str], list[str]]:
+def _align_equal(a: PreparedName, b: PreparedName, common: frozenset[str]) -> tuple[list[Pair], list[str], list[str]]:
     """Equal words paired when a word comes twice in a name: longest first, the later first among equals."""
     a_tokens, b_tokens, a_len = a.tokens, b.tokens, a.lengths
     exact = [(a_len[i], i, j) for i, x in enumerate(a_tokens) if x in common for j, y in enumerate(b_tokens) if x == y]
     exact.sort(reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
-    pairs: list[tuple[str, str, float, str]] = []
+    pairs: list[Pair] = []
     for _, i, j in exact:
         if i not in used_a and j not in used_b:
             used_a.add(i)
             used_b.add(j)
-            pairs.append((a_tokens[i], b_tokens[j], 1.0, "exact"))
+            pairs.append(_pair(a_tokens[i], b_tokens[j], 1.0, "exact"))
     rest_a = [x for i, x in enumerate(a_tokens) if i not in used_a]
     rest_b = [y for j, y in enumerate(b_tokens) if j not in used_b]
     return pairs, rest_a, rest_b
+
+
+def _pair(x: str, y: str, sim: float, how: str) -> Pair:
+    """Two aligned words with their weights and their text in the explanation."""
+    lx, ly = len(x), len(y)
+    weight = _WEIGHTS[lx if lx < 8 else 8] + _WEIGHTS[ly if ly < 8 else 8]
+    return (x, y, sim, how, weight, f"{x}≈{y} {how} {_TWO_PLACES.get(sim) or _two_places(sim)}")
 
 
 def _alike(x: str, y: str, person: bool) -> tuple[float, str] | None:
@@ -358,14 +370,14 @@ def _alike(x: str, y: str, person: bool) -> tuple[float, str] | None:
     return None
 
 
-def _align_rest(rest_a: list[str], rest_b: list[str], person: bool, pairs: list[tuple[str, str, float, str]]) -> None:
+def _align_rest(rest_a: list[str], rest_b: list[str], person: bool, pairs: list[Pair]) -> None:
     """Pair the words left after the equal ones, best first, into `pairs`; what stays unpaired stays in the lists."""
     if len(rest_a) == 1 and len(rest_b) == 1:
         # One word left on each side (most pairs that get here): nothing to choose between.
         x, y = rest_a[0], rest_b[0]
         found = _alike(x, y, person)
         if found is not None:
-            pairs.append((x, y, found[0], found[1]))
+            pairs.append(_pair(x, y, found[0], found[1]))
             rest_a.clear()
             rest_b.clear()
         return
@@ -387,7 +399,7 @@ def _align_rest(rest_a: list[str], rest_b: list[str], person: bool, pairs: list[
         if i not in used_a and j not in used_b:
             used_a.add(i)
             used_b.add(j)
-            pairs.append((rest_a[i], rest_b[j], sim, how))
+            pairs.append(_pair(rest_a[i], rest_b[j], sim, how))
     rest_a[:] = [x for i, x in enumerate(rest_a) if i not in used_a]
     rest_b[:] = [y for j, y in enumerate(rest_b) if j not in used_b]
 
@@ -442,19 +454,17 @@ def _listed(words: list[str]) -> str:
     return "['" + "', '".join(words) + "']"
 
 
+_TEXT = itemgetter(5)  # a pair's text
+
+
 def token_dice(c: Comparison) -> tuple[float, str]:
     total = c.a.weight + c.b.weight
     if not total:
         return 0.0, "no name words"
-    weights = _WEIGHTS
-    two_places = _TWO_PLACES.get
     got = 0.0
-    parts = []
-    for x, y, sim, how in c.pairs:
-        lx, ly = len(x), len(y)
-        got += sim * (weights[lx if lx < 8 else 8] + weights[ly if ly < 8 else 8])
-        parts.append(f"{x}≈{y} {how} {two_places(sim) or _two_places(sim)}")
-    return got / total, f"aligned words [{', '.join(parts)}]"
+    for p in c.pairs:
+        got += p[2] * p[4]
+    return got / total, f"aligned words [{', '.join(map(_TEXT, c.pairs))}]"
 
 
 def joined_equal(c: Comparison) -> tuple[float, str]:
@@ -529,7 +539,7 @@ def patronymic_order(c: Comparison) -> tuple[float, str]:
         return [t for t in tokens if t not in PATRONYMIC]
 
     pos_b = {y: i for i, y in enumerate(chain(c.b.tokens))}
-    positions = [pos_b.get(y) for x in chain(c.a.tokens) for (px, y, _, _) in c.pairs if px == x]
+    positions = [pos_b.get(y) for x in chain(c.a.tokens) for (px, y, *_) in c.pairs if px == x]
     mapped = [m for m in positions if m is not None]
     if any(m2 < m1 for m1, m2 in zip(mapped, mapped[1:])):
         return 1.0, "father's and own name swapped around bin/ibn"
