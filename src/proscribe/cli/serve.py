@@ -32,9 +32,9 @@ def serve(
     """
     import os
 
-    # One OpenMP thread for the model's encoder, unless the environment says otherwise: the server's own
-    # threads (event loop, key checks, writer) need a core, and encoder threads spinning against them cost
-    # more than they give (one post's embedding on 2 shared cores: about 220 ms with two threads, 47 ms with one).
+    # One thread for the model's encoder (BLAS and its own passes), unless the environment says otherwise:
+    # the server's own threads (event loop, key checks, writer) need a core, and encoder threads spinning
+    # against them cost more than they give. One post's embedding with one thread: about 25 ms.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
