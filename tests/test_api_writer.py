@@ -112,3 +112,18 @@ def test_a_failing_request_under_one_profile_does_not_stop_the_others(sqlite_url
     with pytest.raises(RuntimeError, match="the classifier failed"):
         jobs[0].future.result(timeout=30)
     assert '"profile": "x"' in jobs[1].future.result(timeout=30)[0]
+
+
+def test_warming_up_assesses_a_stand_in_through_the_model_and_writes_nothing(sqlite_url: str) -> None:
+    seen: list[tuple[str, int]] = []
+
+    class Recording(StandInClassifier):
+        def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment]:
+            seen.extend((p.text, len(m)) for p, m in zip(posts, mentions))
+            return super().assess(posts, mentions)
+
+    svc = _service(sqlite_url, Recording())
+    svc.warm()
+    assert seen == [("warm up", 1)]  # with a mention, so that a gate in front of the model opens
+    with db.session(sqlite_url) as s:
+        assert ledger_store.count_decisions(s) == 0 and ledger_store.post(s, "warm-up") is None

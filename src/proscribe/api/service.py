@@ -139,6 +139,19 @@ class Service:
             self._checked = now
             return self._parts
 
+    def warm(self) -> None:
+        """Load the parts, then assess one stand-in post through the model (nothing is written).
+
+        What a classifier loads on first use (the encoder's weights, the language identifier) is then
+        loaded before the first request instead of during it.
+        """
+        from proscribe.model import Account, EntityKind, Mention, Post
+
+        parts = self.parts()
+        text = "warm up"
+        stand_in = Mention("warm-up", text, EntityKind.ORGANIZATION, text, text, 0, len(text))  # opens any gate
+        parts.classifier.assess([Post(id="warm-up", text=text, author=Account(id="warm-up"))], [[stand_in]])
+
     def _load_parts(self) -> Any:
         from proscribe.pipeline import load_parts
 

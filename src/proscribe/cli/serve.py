@@ -30,12 +30,6 @@ def serve(
 
     Example:  proscribe serve --demo   then open http://127.0.0.1:8000/
     """
-    import os
-
-    # One thread for the model's encoder (BLAS and its own passes), unless the environment says otherwise:
-    # the server's own threads (event loop, key checks, writer) need a core, and encoder threads spinning
-    # against them cost more than they give. One post's embedding with one thread: about 25 ms.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
     from proscribe.api.app import create_app
@@ -74,7 +68,7 @@ def serve(
                 highlight=False,
             )
     try:
-        application.state.service.parts()  # load the registry and model before the first request
+        application.state.service.warm()  # load the registry and the model, all of it, before the first request
     except MissingPart as exc:
         err.print(f"[yellow]warning:[/] {exc}; posts cannot be decided until it is available (review pages still work)", highlight=False)
     import gc
