@@ -1,7 +1,8 @@
-"""Checks the third and fourth labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports)."""
+"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,17 @@ THIRD = {
     "threat-3": ({"fa", "en"}, 7001, 90),
     "ar-4": ({"ar"}, 8001, 420),
     "threat-4": ({"fa", "en", "ar", "ur"}, 9001, 440),
+    "everyday-5": ({"ar", "fa"}, 10001, 280),
 }
+
+# Share of violations: the contrast sets hold both sides about equally; the
+# everyday set is mostly ordinary posts, with some violations in the same register.
+VIOLATION_SHARE = {"everyday-5": (0.10, 0.30)}
+DEFAULT_VIOLATION_SHARE = (0.30, 0.70)
+
+# corpus_checks knows ids of four digits (up to 9999); sets numbered from 10001
+# on use five digits, every language of the set starting from the same number.
+FIVE_DIGIT_ID = re.compile(r"([a-z]{2})-(\d{5})")
 
 # Contrast pairs (the same verse quoted for prayer and for praise of a group)
 # open alike on purpose; a few are tolerated.
@@ -42,17 +53,46 @@ def third(request: pytest.FixtureRequest) -> tuple[str, list[dict]]:
     return request.param, cc.read_jsonl(_path(request.param))
 
 
+def _five_digit_id_problems(row: dict, *, langs: set[str], first_id: int) -> list[str]:
+    """A lang outside the allowed ones, or an id not <lang>-<5 digits> from first_id on."""
+    where = row.get(cc.WHERE, "?")
+    problems = []
+    if row["lang"] not in langs:
+        problems.append(f"{where}: lang {row['lang']!r} not in {sorted(langs)}")
+    match = FIVE_DIGIT_ID.fullmatch(str(row["id"]))
+    if not match or match.group(1) != row["lang"] or not first_id <= int(match.group(2)) <= 99999:
+        problems.append(f"{where}: id {row['id']!r} must be <lang>-<5 digits> in {first_id}..99999")
+    return problems
+
+
+def _five_digit_row_problems(row: dict, *, langs: set[str], first_id: int, registry: set[str]) -> list[str]:
+    """cc.row_problems with the id rule for five-digit ids."""
+    problems = cc.field_problems(row)
+    if cc.REQUIRED - set(row):
+        return problems
+    return (
+        problems
+        + _five_digit_id_problems(row, langs=langs, first_id=first_id)
+        + cc.label_problems(row)
+        + cc.entity_problems(row, registry=registry)
+    )
+
+
 def test_every_line_has_valid_fields(third: tuple[str, list[dict]], starter_ids: set[str]) -> None:
     stem, rows = third
     langs, first_id, _ = THIRD[stem]
-    cc.assert_no_problems(rows, langs=langs, first_id=first_id, registry=starter_ids)
+    if first_id <= 9999:
+        cc.assert_no_problems(rows, langs=langs, first_id=first_id, registry=starter_ids)
+    else:
+        cc.assert_no_problems(rows, _five_digit_row_problems, langs=langs, first_id=first_id, registry=starter_ids)
 
 
 def test_minimum_size_and_both_sides(third: tuple[str, list[dict]]) -> None:
     stem, rows = third
     assert len(rows) >= THIRD[stem][2], f"{stem}.jsonl: {len(rows)} rows"
     violations = sum(r["category"] in cc.VIOLATIONS for r in rows)
-    assert 0.30 <= violations / len(rows) <= 0.70, f"{stem}.jsonl: violations {violations}/{len(rows)}"
+    low, high = VIOLATION_SHARE.get(stem, DEFAULT_VIOLATION_SHARE)
+    assert low <= violations / len(rows) <= high, f"{stem}.jsonl: violations {violations}/{len(rows)}"
 
 
 def test_ids_are_unique_across_all_files(third: tuple[str, list[dict]], others: list[dict]) -> None:
