@@ -162,8 +162,10 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         "- Scores are calibrated on the labelled distribution (about a third violations); on real traffic, where "
         "violations are rare, a score reads as a likelihood ratio more than as a frequency.",
         "- Satire and quoted praise inside reporting are the commonest confusions; borderline scores should go to review.",
-        "- Religious Arabic that uses martyrdom and jihad vocabulary without praising a group is over-flagged "
-        "(precision on the non-ISIS Arabic tweets); Hebrew and Russian have very few labelled examples.",
+        "- Everyday Arabic is still over-flagged: religious reminders, dialect love poetry with death imagery, "
+        "app adverts and follow spam (the false-positive rate on the non-ISIS Arabic tweets; `everyday-5.jsonl` "
+        "was written for this register after looking at those errors, so that corpus is no longer blind for it). "
+        "Hebrew and Russian have very few labelled examples.",
         "- The real-data threat proxies (PHate `Violenc`, implicit-hate `threatening`) are mostly calls for violence "
         "against groups and hateful slogans, which the policy's `threat` (a credible threat against identifiable "
         "people) does not cover: recall there is low by design and by mapping, but the baselines do better on "
@@ -223,6 +225,9 @@ def render(results, real, corpora, gate_lost, gate_total, n_held, default, elaps
         for name in NAMES:
             v = real["isis"][name]["violation"]
             L.append(f"| {name} | {_f(v['precision'])} | {_f(v['recall'])} | {_f(v['f1'])} |")
+        L += ["", "The labelled set `everyday-5.jsonl` (everyday Arabic and Persian: religious reminders, dialect "
+              "poetry, app adverts, follow spam, and violations in that register) was written after looking at "
+              "the default model's false positives on this corpus: these figures are not blind to that register.", ""]
         L += ["", "### Threats", "", "| classifier | PHate P | PHate R | implicit-hate P | implicit-hate R |", "|---|---|---|---|---|"]
         for name in NAMES:
             p, i = real["phate"][name]["threat"], real["implicit"][name]["threat"]
