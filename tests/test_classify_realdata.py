@@ -40,3 +40,13 @@ def test_real_corpora_read_with_their_mappings(shared_data: Path) -> None:
     assert any(e.category.value == "threat" for e in ih.examples)
     gz = realdata.gaza_news(shared_data, size=200)
     assert gz.total > 11000 and all(not e.violation for e in gz.examples)
+
+
+def test_everyday_tweets_are_the_random_accounts_of_one_split(shared_data: Path) -> None:
+    test = realdata.everyday_tweets(shared_data)
+    train = realdata.everyday_tweets(shared_data, split="training")
+    assert len(test.examples) == test.total > 1000 and len(train.examples) > 10000
+    assert all(e.category.value == "none" and e.context.value == "unrelated" for e in test.examples[:50])
+    assert not {e.text for e in test.examples} >= {e.text for e in train.examples[:100]}  # two splits, not one
+    assert all("\\u" not in e.text for e in test.examples)  # the CSV's escapes are read back into the text
+    assert len(realdata.everyday_tweets(shared_data, size=300).examples) < 400

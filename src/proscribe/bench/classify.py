@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from proscribe.classify.realdata import fifth_tribe_text
 from proscribe.model import Account, EntityKind, Mention, Post
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -60,21 +61,11 @@ _MENTIONING = (
 )
 
 
-def _unescape(text: str) -> str:
-    """The Fifth Tribe CSV writes non-ASCII as \\uXXXX escapes."""
-    if "\\u" not in text:
-        return text
-    try:
-        return json.loads('"' + text.replace('"', '\\"') + '"')
-    except json.JSONDecodeError:
-        return text
-
-
 def everyday_posts() -> tuple[list[str], str]:
     path = SHARED / "corpora" / "fifth_tribe_en" / "testing_set.csv"
     if path.is_file():
         with path.open(encoding="utf-8", newline="") as fh:
-            texts = [_unescape(r["Tweet"]) for r in csv.DictReader(fh) if r.get("ISIS Flag") == "0"]
+            texts = [fifth_tribe_text(r["Tweet"]) for r in csv.DictReader(fh) if r.get("ISIS Flag") == "0"]
         if texts:
             return texts, f"{path.relative_to(SHARED)} (ISIS Flag 0)"
     return list(_EVERYDAY), "built-in everyday posts"

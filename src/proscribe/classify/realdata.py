@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,38 @@ def fignews(root: Path, size: int | None = None, half: str | None = None) -> Cor
     kept = [e for k, e in rows.items() if _keep(k, size, len(rows))]
     name = "FIGNEWS 2024 news posts" + (f" ({half} half)" if half else "")
     return Corpus(name, kept, len(rows), "all -> none/news", str(path))
+
+
+_FIFTH_TRIBE_ESCAPE = re.compile(r'\\u([0-9a-fA-F]{4})|\\n|\\"')
+
+
+def fifth_tribe_text(text: str) -> str:
+    """A Fifth Tribe tweet as written: the CSV writes non-ASCII as \\uXXXX escapes (emoji as surrogate
+    pairs), line breaks as \\n and quotes as \\"; other backslashes are the tweet's own."""
+    if "\\" not in text:
+        return text
+    out = _FIFTH_TRIBE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else m.group(0)[1].replace("n", "\n"), text)
+    # Surrogate pairs become their character; a lone one (a tweet cut mid-emoji) becomes U+FFFD.
+    return out.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def everyday_tweets(root: Path, size: int | None = None, split: str = "testing") -> Corpus:
+    """The random accounts' tweets (`ISIS Flag` 0) of one Fifth Tribe split, as none/unrelated.
+
+    Their labels are by account; only this direction is safe (a random account's tweet as an everyday
+    post). The testing split measures false positives on everyday traffic; the training split is what
+    scripts/train_default.py may train on.
+    """
+    path = root / "corpora" / "fifth_tribe_en" / f"{split}_set.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("ISIS Flag") == "0" and (r.get("Tweet") or "").strip()]
+    kept = [
+        _none(f"tweet-{split}-{i}", fifth_tribe_text(r["Tweet"]), None, Context.UNRELATED)
+        for i, r in enumerate(rows)
+        if _keep(f"{split}-{i}", size, len(rows))
+    ]
+    return Corpus(f"Everyday tweets (Fifth Tribe {split} split, random accounts)", kept, len(rows),
+                  "ISIS Flag 0 (random accounts) -> none/unrelated; pro-ISIS accounts' tweets not used", str(path))
 
 
 def gaza_news(root: Path, size: int | None = None) -> Corpus:
