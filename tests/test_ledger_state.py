@@ -159,3 +159,30 @@ def test_active_strikes_are_exactly_those_of_the_last_year(days: list[int], at: 
         ModerationEvent(EventKind.REVERSAL, "a1", T0, "meta", f"p{i}", {"post_id": f"p{i}"}, id=100 + i) for i in range(len(days))
     ]
     assert state.account_state(reversed_all, "a1", META, now).active_strikes == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["post", "threat", "none", "reverse"]), st.sampled_from(["fa", "en"]), st.integers(0, 400)),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_the_state_kinds_alone_give_the_same_history(steps: list[tuple[str, str, int]]) -> None:
+    # Deciding reads only STATE_KINDS from the store: whatever the log, the history the policy sees is the same.
+    ledger = Ledger()
+    ledger.links = {"fa": [("en", "operator office")], "en": [("fa", "operator office")]}
+    posted: list[tuple[str, str]] = []
+    for i, (what, author, day) in enumerate(sorted(steps, key=lambda s: s[2])):
+        at = T0 + timedelta(days=day, minutes=i)
+        if what == "reverse" and posted:
+            ledger.reverse(*posted[i % len(posted)], at)
+        elif what != "reverse":
+            category = {"post": Category.GLORIFICATION, "threat": Category.THREAT, "none": Category.NONE}[what]
+            ledger.post(f"p{i}", author, at, category)
+            posted.append((f"p{i}", author))
+    kept = [e for e in ledger.events if e.kind in state.STATE_KINDS]
+    end = T0 + timedelta(days=500)
+    for account, linked in ledger.links.items():
+        assert state.history(kept, account, linked, META, end) == state.history(ledger.events, account, linked, META, end)

@@ -86,3 +86,19 @@ def test_linked_accounts_of_many_accounts_read_together_match_one_by_one(db_url:
     assert dict(together["c1"]) == {"c2": "link", "c3": "link", "g1": "link", "g2": "operator north", "g3": "operator north", "h1": "link", "h2": "operator south"}
     with db.session(db_url) as s:  # a walk stops once it has found `limit` accounts
         assert len(store.linked_accounts_many(s, ["c1"], limit=3)["c1"]) < 7
+
+
+def test_events_of_some_kinds_only(db_url: str) -> None:
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    kinds = [EventKind.DECISION, EventKind.STRIKE, EventKind.REVIEW, EventKind.REVERSAL, EventKind.DECISION]
+    with db.session(db_url) as s:
+        for i, kind in enumerate(kinds):
+            store.append_event(s, ModerationEvent(kind, "a1", at + timedelta(minutes=i), "meta", f"p{i}", {}, "cli"))
+        store.append_event(s, ModerationEvent(EventKind.STRIKE, "a1", at, "x", "p9", {}, "cli"))  # another profile
+        s.commit()
+    with db.session(db_url) as s:
+        every = store.events_for(s, ["a1"], "meta")
+        some = store.events_for(s, ["a1"], "meta", kinds={EventKind.STRIKE, EventKind.REVERSAL})
+        assert [e.kind for e in every] == kinds
+        assert [(e.kind, e.post_id) for e in some] == [(EventKind.STRIKE, "p1"), (EventKind.REVERSAL, "p3")]
+        assert store.events_for(s, ["a1"], "meta", kinds=()) == []

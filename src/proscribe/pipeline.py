@@ -324,7 +324,7 @@ def decide_batch(
     linked = store.linked_accounts_many(session, authors) if authors else {}
     involved = authors.union(other for pairs in linked.values() for other, _ in pairs)
     loaded: dict[str, list[Any]] = {}
-    for event in store.events_for(session, involved, profile.name):
+    for event in store.events_for(session, involved, profile.name, kinds=state.STATE_KINDS):
         loaded.setdefault(event.account_id, []).append(event)
     # Events decided in this batch, by account, with their place in the batch's write order.
     fresh: dict[str, list[tuple[int, Any]]] = {}

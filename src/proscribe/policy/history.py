@@ -54,4 +54,3 @@ class AccountHistory:
     doi_strikes: int = 0  # DOI strikes within the profile's DOI window
     standing: Standing = Standing()
     linked: tuple[LinkedAccount, ...] = ()
-    decisions: int = 0  # earlier decisions on the account's posts

@@ -61,6 +61,7 @@ moderation_events = Table(
     Column("actor", String(256), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_moderation_events_account_profile", "account_id", "profile"),
+    Index("ix_moderation_events_account_profile_kind", "account_id", "profile", "kind"),
     Index("ix_moderation_events_post", "post_id"),
 )
 
@@ -145,6 +146,7 @@ _EVENTS = (
     .where(moderation_events.c.profile == bindparam("profile"), moderation_events.c.account_id.in_(bindparam("ids", expanding=True)))
     .order_by(moderation_events.c.at, moderation_events.c.id)
 )
+_EVENTS_OF_KINDS = _EVENTS.where(moderation_events.c.kind.in_(bindparam("kinds", expanding=True)))
 _LOCK_MANY = (
     update(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True))).values(lock_seq=accounts.c.lock_seq + 1)
 )
@@ -469,16 +471,21 @@ def _event(row: Any) -> ModerationEvent:
     )
 
 
-def events_for(session: Db, account_ids: Iterable[str], profile: str) -> list[ModerationEvent]:
-    """The accounts' events under `profile`, and reversals of their posts, in log order."""
+def events_for(
+    session: Db, account_ids: Iterable[str], profile: str, kinds: Iterable[EventKind] | None = None
+) -> list[ModerationEvent]:
+    """The accounts' events under `profile` (only those of `kinds` when given), in log order."""
     ids = sorted(set(account_ids))
     if not ids:
         return []
+    query, params = _EVENTS, {"profile": profile}
+    if kinds is not None:
+        query, params = _EVENTS_OF_KINDS, {"profile": profile, "kinds": sorted(str(k) for k in kinds)}
     if len(ids) <= CHUNK:
-        return [_event(r) for r in session.execute(_EVENTS, {"profile": profile, "ids": ids}).all()]
+        return [_event(r) for r in session.execute(query, {**params, "ids": ids}).all()]
     out: list[ModerationEvent] = []
     for start in range(0, len(ids), CHUNK):
-        out.extend(_event(r) for r in session.execute(_EVENTS, {"profile": profile, "ids": ids[start : start + CHUNK]}).all())
+        out.extend(_event(r) for r in session.execute(query, {**params, "ids": ids[start : start + CHUNK]}).all())
     out.sort(key=lambda e: (e.at, e.id))
     return out
 
