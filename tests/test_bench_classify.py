@@ -10,10 +10,12 @@ from proscribe.cli import app
 
 
 def test_bench_classify_json_shape() -> None:
-    result = CliRunner().invoke(app, ["bench", "classify", "--json", "--posts", "40"], catch_exceptions=False)
+    result = CliRunner().invoke(app, ["bench", "classify", "--json", "--posts", "40", "--worst-posts", "12"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["posts"] == 40
+    assert (report["posts"], report["worst_posts"]) == (40, 12)
+    assert (report["streams"]["realistic"]["posts"], report["streams"]["worst"]["posts"]) == (40, 12)
+    assert report["streams"]["worst"]["posts_with_mentions"] == 12
     assert report["realistic_posts_per_s"] > 0 and report["worst_posts_per_s"] > 0
     for stream in ("realistic", "worst"):
         s = report["streams"][stream]
@@ -23,6 +25,6 @@ def test_bench_classify_json_shape() -> None:
 
 
 def test_bench_classify_text_output() -> None:
-    result = CliRunner().invoke(app, ["bench", "classify", "--posts", "20"], catch_exceptions=False)
+    result = CliRunner().invoke(app, ["bench", "classify", "--posts", "20", "--worst-posts", "10"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "realistic" in result.stdout and "posts/s" in result.stdout

@@ -140,7 +140,8 @@ def eval_command(
 @bench_app.command("classify")
 def bench_classify(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    posts: int = typer.Option(2000, "--posts", "-n", min=10, help="Posts per stream."),
+    posts: int = typer.Option(10000, "--posts", "-n", min=10, help="Posts in the realistic stream."),
+    worst_posts: int = typer.Option(1000, "--worst-posts", min=10, help="Posts in the worst case (every one names an entity)."),
     model: Optional[Path] = typer.Option(None, "--model", help="A model directory (default: the shipped model)."),
     db: Optional[str] = DbOption,
 ) -> None:
@@ -148,11 +149,12 @@ def bench_classify(
     and a worst case (every post does), beside the keyword baseline, with memory."""
     from proscribe.bench.classify import run_bench
 
-    result = run_bench(posts, model)
+    result = run_bench(posts, model, worst_posts)
     if as_json:
         print_json(result)
         return
-    typer.echo(f"classifier {result['classifier']}  ({result['posts']} posts per stream, {result['cores']} cores)")
+    typer.echo(f"classifier {result['classifier']}  ({result['posts']} realistic posts, {result['worst_posts']} in the worst case, "
+               f"{result['cores']} cores)")
     for stream in ("realistic", "worst"):
         s = result["streams"][stream]
         typer.echo(
