@@ -1,4 +1,4 @@
-"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish)."""
+"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish; everyday-7: admiration, remembrance and calls to join in seven languages)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ THIRD = {
     "threat-4": ({"fa", "en", "ar", "ur"}, 9001, 440),
     "everyday-5": ({"ar", "fa"}, 10001, 280),
     "everyday-6": ({"en", "fr", "de", "es", "tr"}, 11001, 280),
+    "everyday-7": ({"en", "ar", "fa", "fr", "de", "es", "tr"}, 12001, 220),
 }
 
 # Share of violations: the contrast sets hold both sides about equally; the
 # everyday set is mostly ordinary posts, with some violations in the same register.
-VIOLATION_SHARE = {"everyday-5": (0.10, 0.30), "everyday-6": (0.10, 0.30)}
+VIOLATION_SHARE = {"everyday-5": (0.10, 0.30), "everyday-6": (0.10, 0.30), "everyday-7": (0.15, 0.35)}
 DEFAULT_VIOLATION_SHARE = (0.30, 0.70)
 
 # corpus_checks knows ids of four digits (up to 9999); sets numbered from 10001
