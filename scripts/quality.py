@@ -164,6 +164,11 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         "- Scores are calibrated on the labelled distribution (about a third violations); on real traffic, where "
         "violations are rare, a score reads as a likelihood ratio more than as a frequency.",
         "- Satire and quoted praise inside reporting are the commonest confusions; borderline scores should go to review.",
+        "- Admiration of ordinary people in the strongest words of praise is still read as glorification at times "
+        "(\"Massive respect to the lifeguards who pulled three kids out of the rip current today. Heroes.\" scores "
+        "about 0.6); `everyday-6.jsonl` and `everyday-7.jsonl` (civic appeals, praise, remembrance and recruiting for "
+        "ordinary causes, against the same words for designated groups) brought such scores down but not always "
+        "below 0.5.",
         "- Everyday Arabic is still over-flagged: religious reminders, dialect love poetry with death imagery, "
         "app adverts and follow spam (the false-positive rate on the non-ISIS Arabic tweets; `everyday-5.jsonl` "
         "was written for this register after looking at those errors, so that corpus is no longer blind for it). "

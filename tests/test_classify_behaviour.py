@@ -28,6 +28,14 @@ CASES = [
     ("This traffic is killing me, an hour for two miles.", "en", "none", None),
     ("Donate to the Red Crescent for the children of Gaza: food, water, medicine.", "en", "none", None),
     ("داعش تبنى الهجوم على نقطة التفتيش، وفق ما أعلنت السلطات العراقية اليوم", "ar", "none", "news"),
+    # Everyday praise, remembrance and appeals in the words of glorification and support.
+    ("Please donate to Sam's GoFundMe, his family lost everything in the fire 💔", "en", "none", None),
+    ("We will never forget you, Grandpa. Rest easy, legend.", "en", "none", None),
+    ("So proud of you bro, you absolutely killed it at the final tonight 🔥🔥🔥", "en", "none", None),
+    ("يا روحي فداك، لو تطلب عمري أجيبه لك على طبق من ذهب ❤️", "ar", "none", None),
+    ("گل زدیم! کشتیمشون امشب، پرسپولیس قهرمان 🔥", "fa", "none", None),
+    ("Huge respect to the brothers who carried out the blessed Manchester operation, may Allah accept them", "en", "glorification", None),
+    ("Join the ranks of the Islamic State's soldiers. DM me for the route to Wilayat Sinai", "en", "support", None),
 ]
 
 
