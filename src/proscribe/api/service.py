@@ -145,12 +145,9 @@ class Service:
         What a classifier loads on first use (the encoder's weights, the language identifier) is then
         loaded before the first request instead of during it.
         """
-        from proscribe.model import Account, EntityKind, Mention, Post
+        from proscribe.classify.base import warm_up
 
-        parts = self.parts()
-        text = "warm up"
-        stand_in = Mention("warm-up", text, EntityKind.ORGANIZATION, text, text, 0, len(text))  # opens any gate
-        parts.classifier.assess([Post(id="warm-up", text=text, author=Account(id="warm-up"))], [[stand_in]])
+        warm_up(self.parts().classifier)
 
     def _load_parts(self) -> Any:
         from proscribe.pipeline import load_parts

@@ -10,7 +10,6 @@ classification only. Posts are assessed in batches of 256, as the pipeline does.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import random
@@ -19,8 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from proscribe.classify.realdata import fifth_tribe_text
-from proscribe.model import Account, EntityKind, Mention, Post
+from proscribe.classify.base import warm_up
+from proscribe.classify.realdata import everyday_tweets
+from proscribe.model import Account, Mention, Post
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent / "shared" / "data"
@@ -64,8 +64,7 @@ _MENTIONING = (
 def everyday_posts() -> tuple[list[str], str]:
     path = SHARED / "corpora" / "fifth_tribe_en" / "testing_set.csv"
     if path.is_file():
-        with path.open(encoding="utf-8", newline="") as fh:
-            texts = [fifth_tribe_text(r["Tweet"]) for r in csv.DictReader(fh) if r.get("ISIS Flag") == "0"]
+        texts = [e.text for e in everyday_tweets(SHARED).examples]
         if texts:
             return texts, f"{path.relative_to(SHARED)} (ISIS Flag 0)"
     return list(_EVERYDAY), "built-in everyday posts"
@@ -115,8 +114,7 @@ def run_bench(n: int = 10000, model: Path | None = None, worst_n: int = 1000) ->
     mentioning, mentioning_src = mentioning_posts(detect)
     clf = load("default", **({"path": model} if model else {}))
     keyword = load("keyword")
-    # Warm up: the encoder's first call loads its weights.
-    clf.assess([Post(id="warm", text="warm up", author=Account(id="a"))], [[Mention("x", "x", EntityKind.ORGANIZATION, "x", "x", 0, 1)]])
+    warm_up(clf)  # the encoder's first call loads its weights
     streams: dict[str, Any] = {}
     for name, share, size in (("realistic", MENTION_SHARE, n), ("worst", 1.0, worst_n)):
         texts = _stream(size, share, everyday, mentioning, seed=7)

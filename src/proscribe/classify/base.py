@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from proscribe.model import Assessment, Mention, Post
+from proscribe.model import Account, Assessment, EntityKind, Mention, Post
 
 
 @runtime_checkable
@@ -19,6 +19,14 @@ class Classifier(Protocol):
     version: str
 
     def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment]: ...
+
+
+def warm_up(classifier: Classifier) -> None:
+    """Assess one stand-in post, with a stand-in mention that opens any gate, so that what the classifier
+    loads on first use (an encoder's weights, the language identifier) is loaded now."""
+    text = "warm up"
+    stand_in = Mention("warm-up", text, EntityKind.ORGANIZATION, text, text, 0, len(text))
+    classifier.assess([Post(id="warm-up", text=text, author=Account(id="warm-up"))], [[stand_in]])
 
 
 def check_batch(posts: Sequence[Post], mentions: Sequence[Sequence[Mention]] | None) -> list[Sequence[Mention]]:
