@@ -60,7 +60,7 @@ moderation_events = Table(
     Column("payload", JSON, nullable=False),
     Column("actor", String(256), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Index("ix_moderation_events_account_profile", "account_id", "profile"),
+    # Serves reads by account and profile too (its first two columns), so it replaces that index.
     Index("ix_moderation_events_account_profile_kind", "account_id", "profile", "kind"),
     Index("ix_moderation_events_post", "post_id"),
 )

@@ -1,4 +1,5 @@
-"""ledger: moderation events by account, profile and kind (deciding reads only the kinds that make state)
+"""ledger: moderation events by account, profile and kind (deciding reads only the kinds that make state);
+the index by account and profile alone is its prefix and goes
 
 Revision ID: ledger_0002
 Revises: ledger_0001
@@ -14,7 +15,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_moderation_events_account_profile_kind", "moderation_events", ["account_id", "profile", "kind"])
+    op.drop_index("ix_moderation_events_account_profile", table_name="moderation_events")
 
 
 def downgrade() -> None:
+    op.create_index("ix_moderation_events_account_profile", "moderation_events", ["account_id", "profile"])
     op.drop_index("ix_moderation_events_account_profile_kind", table_name="moderation_events")
