@@ -237,7 +237,7 @@ def render(results, real, corpora, gate_lost, gate_total, n_held, default, elaps
             L.append(f"| {name} | {_f(v['precision'])} | {_f(v['recall'])} | {_f(v['f1'])} |")
         L += ["", "The labelled set `everyday-5.jsonl` (everyday Arabic and Persian: religious reminders, dialect "
               "poetry, app adverts, follow spam, and violations in that register) was written after looking at "
-              "the default model's false positives on this corpus: these figures are not blind to that register.", ""]
+              "the default model's false positives on this corpus: these figures are not blind to that register."]
         L += ["", "### Threats", "", "| classifier | PHate P | PHate R | implicit-hate P | implicit-hate R |", "|---|---|---|---|---|"]
         for name in NAMES:
             p, i = real["phate"][name]["threat"], real["implicit"][name]["threat"]
