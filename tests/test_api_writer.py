@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Sequence
 
 import pytest
@@ -26,6 +28,33 @@ class Choking(StandInClassifier):
         if any("boom" in p.text for p in posts):
             raise RuntimeError("the classifier failed")
         return super().assess(posts, mentions)
+
+
+class Gated(StandInClassifier):
+    """The stand-in behind a gate: posts with the word "model" need the model, whose work waits for `release`."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.modelled: list[list[str]] = []  # the post ids of each call to the model
+
+    def prescreen(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment | None]:
+        settled = super().assess(posts, mentions)
+        return [None if "model" in p.text else a for p, a in zip(posts, settled)]
+
+    def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment]:
+        if any("boom" in p.text for p in posts):
+            raise RuntimeError("the classifier failed")
+        if any("model" in p.text for p in posts):
+            self.modelled.append([p.id for p in posts])
+            assert self.release.wait(30)
+        return super().assess(posts, mentions)
+
+
+class GatedByMention(StandInClassifier):
+    """The stand-in behind a gate that sends every post naming an entity to the model, as the default does."""
+
+    def prescreen(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment | None]:
+        return [None if m else a for m, a in zip(mentions, super().assess(posts, mentions))]
 
 
 def _service(url: str, classifier: Any = None, fail: bool = False) -> Service:
@@ -54,10 +83,11 @@ def _events(url: str) -> list[tuple[Any, ...]]:
         return [(str(e.kind), e.account_id, e.post_id, e.at, e.payload, e.actor) for e in ledger_store.all_events(s)]
 
 
-def test_requests_decided_together_get_what_one_by_one_gives(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("classifier", [StandInClassifier, GatedByMention])
+def test_requests_decided_together_get_what_one_by_one_gives(tmp_path, classifier) -> None:  # type: ignore[no-untyped-def]
     together, alone = f"sqlite:///{tmp_path / 'together.db'}", f"sqlite:///{tmp_path / 'alone.db'}"
     requests = _requests()  # once: the posts' times are relative to now
-    svc = _service(together)
+    svc = _service(together, classifier())
     jobs = [svc.prepare(body, "meta", who) for body, who in requests]
     svc.writer._process(jobs)  # the batch the writer thread would take with all four waiting
     batched = [j.future.result(timeout=30) for j in jobs]
@@ -127,3 +157,49 @@ def test_warming_up_assesses_a_stand_in_through_the_model_and_writes_nothing(sql
     assert seen == [("warm up", 1)]  # with a mention, so that a gate in front of the model opens
     with db.session(sqlite_url) as s:
         assert ledger_store.count_decisions(s) == 0 and ledger_store.post(s, "warm-up") is None
+
+
+def test_requests_the_gate_settles_do_not_wait_for_the_model(sqlite_url: str) -> None:
+    gated = Gated()
+    svc = _service(sqlite_url, gated)
+    slow = svc.writer.submit(svc.prepare(post("m1", "model: Glory to Hamas", author="u1"), "meta", PLATFORM))
+    quick = svc.writer.submit(svc.prepare(post("q1", "hello", author="u2"), "meta", OTHER))
+    assert '"post_id": "q1"' in quick.result(timeout=30)[0]  # answered while the other is still at the model
+    assert not slow.done() and gated.modelled == [["m1"]]
+    gated.release.set()
+    assert '"action": "remove"' in slow.result(timeout=30)[0]
+    with db.session(sqlite_url) as s:
+        assert ledger_store.count_decisions(s) == 2
+
+
+def test_an_accounts_later_post_waits_for_its_post_at_the_model(sqlite_url: str) -> None:
+    gated = Gated()
+    svc = _service(sqlite_url, gated)
+    first = svc.writer.submit(svc.prepare(post("m1", "model: Glory to Hamas", author="u1", days_ago=2), "meta", PLATFORM))
+    later = svc.writer.submit(svc.prepare(post("g2", "Glory to Hamas", author="u1", days_ago=1), "meta", PLATFORM))
+    other = svc.writer.submit(svc.prepare(post("q1", "hello", author="u2"), "meta", OTHER))
+    other.result(timeout=30)
+    with pytest.raises(FutureTimeout):
+        later.result(timeout=0.3)  # the gate settled it, but u1 has a post at the model
+    gated.release.set()
+    assert '"strikes": 1' in first.result(timeout=30)[0]
+    assert '"strikes": 2' in later.result(timeout=30)[0]  # decided after the post sent before it
+    with db.session(sqlite_url) as s:
+        strikes = [e.post_id for e in ledger_store.all_events(s) if str(e.kind) == "strike"]
+    assert strikes == ["m1", "g2"]
+
+
+def test_a_request_that_fails_at_the_model_fails_alone(sqlite_url: str) -> None:
+    gated = Gated()
+    gated.release.set()
+    svc = _service(sqlite_url, gated)
+    jobs = [svc.prepare(post(pid, text, author="u1"), "meta", PLATFORM) for pid, text in (("b1", "model boom"), ("m2", "model: hello"))]
+    svc.writer._process(jobs)  # both go to the model in one call, which fails; then one by one
+    with pytest.raises(RuntimeError, match="the classifier failed"):
+        jobs[0].future.result(timeout=30)
+    assert '"post_id": "m2"' in jobs[1].future.result(timeout=30)[0]
+    # The account has nothing left at the model: its next post is decided at once.
+    assert svc.writer.submit(svc.prepare(post("q1", "hello", author="u1"), "meta", PLATFORM)).result(timeout=30)
+    assert not svc.writer._with_assessor
+    with db.session(sqlite_url) as s:
+        assert sorted(ledger_store.stored_decisions(s, ["b1", "m2", "q1"], "meta")) == ["m2", "q1"]

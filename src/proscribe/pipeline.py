@@ -232,11 +232,35 @@ def load_parts(db_url: str | None, model: str | None = None) -> Parts:
 
 def assess(posts: Sequence[Post], parts: Parts) -> list[tuple[Assessment, AccountScreening | None]]:
     """Detect mentions, screen the authors and classify a batch of posts."""
-    mentions: list[list[Mention]] = parts.matcher.find_many([p.text for p in posts], "text")
-    assessments = parts.classifier.assess(list(posts), mentions)
+    mentions = find_mentions(posts, parts)
+    return complete(posts, parts, mentions, [None] * len(posts))
+
+
+def find_mentions(posts: Sequence[Post], parts: Parts) -> list[list[Mention]]:
+    """The detector's mentions in each post's text (one pass over the batch)."""
+    return parts.matcher.find_many([p.text for p in posts], "text")
+
+
+def prescreen(posts: Sequence[Post], parts: Parts, mentions: Sequence[Sequence[Mention]]) -> list[Assessment | None] | None:
+    """The assessments the classifier gives without its model (its gate keeps the post back), None for each
+    post that needs the model; None in all when the classifier has no such cheap first step."""
+    quick = getattr(parts.classifier, "prescreen", None)
+    return None if quick is None else quick(list(posts), mentions)
+
+
+def complete(
+    posts: Sequence[Post], parts: Parts, mentions: Sequence[Sequence[Mention]], known: Sequence[Assessment | None]
+) -> list[tuple[Assessment, AccountScreening | None]]:
+    """Classify the posts whose assessment is not `known` yet (one classifier call), then screen the authors."""
+    todo = [i for i, a in enumerate(known) if a is None]
+    assessments = list(known)
+    if todo:
+        for i, a in zip(todo, parts.classifier.assess([posts[i] for i in todo], [mentions[i] for i in todo]), strict=True):
+            assessments[i] = a
     screenings: dict[str, AccountScreening | None] = {}
     out = []
     for post, assessment, found in zip(posts, assessments, mentions, strict=True):
+        assert assessment is not None
         if post.author.id not in screenings:
             screenings[post.author.id] = (
                 parts.screen(post.author, parts.matcher, officials=parts.officials) if parts.screen else None

@@ -68,6 +68,8 @@ class _SerialClassifier:
         self.name = getattr(inner, "name", "")
         self.version = getattr(inner, "version", "")
         self._lock = threading.Lock()
+        if hasattr(inner, "prescreen"):
+            self.prescreen = inner.prescreen  # the cheap first step needs no turn (see classify.base.Classifier)
 
     def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment]:
         with self._lock:

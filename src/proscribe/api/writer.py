@@ -3,14 +3,24 @@
 Requests hand their (already checked) posts to one thread and wait for the
 answer. The thread takes every request waiting when it is free, so under load
 the batches grow by themselves and at rest a post is decided at once. For a
-batch it looks up the posts already decided (one query), assesses the others
-with one classifier call, then in ONE transaction keeps the posts and their
-authors, decides every post in arrival order (each request's posts in
-created_at order, as `proscribe scan` does), writes the decisions and their
-events, queues what needs a person and writes one audit entry a request. A
-request is answered only after that transaction commits, so an answered
-decision is never lost; a crash before the commit loses the whole batch and
-answers none of it (the platform sends again; decisions are idempotent).
+batch it looks up the posts already decided (one query), assesses the others,
+then in ONE transaction keeps the posts and their authors, decides every post
+in arrival order (each request's posts in created_at order, as `proscribe
+scan` does), writes the decisions and their events, queues what needs a
+person and writes one audit entry a request. A request is answered only after
+that transaction commits, so an answered decision is never lost; a crash
+before the commit loses the whole batch and answers none of it (the platform
+sends again; decisions are idempotent).
+
+Assessing takes a second thread when the classifier has a cheap first step
+(`prescreen`, classify.base.Classifier): the writer runs the detector and that
+step itself and decides at once every request it settles; a request with a
+post that needs the model (the sentence encoder: tens of milliseconds) goes to
+the assessor thread, which assesses the requests waiting for it in one call
+and hands them back to the writer. So most requests never wait for another's
+embedding. The order of an account's posts still holds: while a request is
+with the assessor, every later request of any of its authors follows it
+there, and the assessor hands requests back in the order it took them.
 
 A batch that fails (a post the classifier chokes on, a database error) is
 decided again request by request, so one bad request fails only itself.
@@ -23,12 +33,14 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from proscribe.api.service import Service
+    from proscribe.model import AccountScreening, Assessment, Mention
     from proscribe.pipeline import InputPost
     from proscribe.policy.profile import Profile
     from proscribe.review.actors import Actor
@@ -48,6 +60,22 @@ class Job:
     batch: bool  # the request sent a list (the answer is a list)
     received: datetime = field(default_factory=lambda: datetime.now(UTC))
     future: Future[list[str]] = field(default_factory=Future)
+    # Set on the way through the assessor: the detector's mentions and the first step's assessments of the
+    # request's posts (by post id), then the complete assessments, or what made them fail.
+    mentions: dict[str, list[Mention]] = field(default_factory=dict)
+    known: dict[str, Assessment | None] = field(default_factory=dict)
+    assessed: dict[str, tuple[Assessment, AccountScreening | None]] | None = None
+    failure: BaseException | None = None
+
+    def authors(self) -> set[str]:
+        return {item.post.author.id for item in self.items}
+
+    def posts(self) -> dict[str, Any]:
+        """The request's distinct posts by id (the first of each id)."""
+        out: dict[str, Any] = {}
+        for item in self.items:
+            out.setdefault(item.post.id, item.post)
+        return out
 
 
 @dataclass
@@ -80,6 +108,10 @@ class Writer:
         self._checkpoints: Batcher[_Checkpoint] = Batcher(
             "proscribe-checkpoint", self._checkpoint, idle_seconds=idle_seconds, on_stop=self._close_checkpoint
         )
+        self._assessor: Batcher[Job] = Batcher(
+            "proscribe-assessor", self._assess, size=lambda job: len(job.items), max_size=max_posts, idle_seconds=idle_seconds
+        )
+        self._with_assessor: Counter[str] = Counter()  # authors of the requests at the assessor (the writer thread's own)
 
     def _sqlite(self) -> bool:
         return self.service.engine.dialect.name == "sqlite"
@@ -129,33 +161,122 @@ class Writer:
     def batches(self) -> int:
         return self._batcher.batches
 
+    @property
+    def assessor_batches(self) -> int:
+        return self._assessor.batches
+
     def _process(self, jobs: list[Job]) -> None:
+        back = [job for job in jobs if job.assessed is not None or job.failure is not None]
+        for job in back:  # back from the assessor: their authors' later requests need not follow them there
+            self._with_assessor.subtract(job.authors())
+            self._with_assessor += Counter()  # drops the authors at zero
         try:
             parts = self.service.parts()
         except Exception as exc:  # the model or registry cannot be loaded: every request gets the 503
             for job in jobs:
-                job.future.set_exception(exc)
+                _fail(job, exc)
             return
         groups: dict[str, list[Job]] = {}
-        for job in jobs:
+        for job in self._triage(jobs, parts):
+            if job.failure is not None:
+                _fail(job, job.failure)
+                continue
             groups.setdefault(job.profile.name, []).append(job)
         for group in groups.values():
             try:
                 answers = self._decide(group, parts)
             except Exception as exc:
                 if len(group) == 1:
-                    group[0].future.set_exception(exc)
+                    _fail(group[0], exc)
                     continue
                 for job in group:
                     try:
                         (answer,) = self._decide([job], parts)
                     except Exception as exc:
-                        job.future.set_exception(exc)
+                        _fail(job, exc)
                     else:
-                        job.future.set_result(answer)
+                        _answer(job, answer)
                 continue
             for job, answer in zip(group, answers, strict=True):
-                job.future.set_result(answer)
+                _answer(job, answer)
+
+    def _triage(self, jobs: list[Job], parts: Any) -> list[Job]:
+        """The requests to decide now, in order; the others go to the assessor (see the module's note).
+
+        A request is decided now when it came back from the assessor, when the classifier has no cheap
+        first step (it is assessed in `_decide`), or when that step settles all its posts and none of its
+        authors has a request at the assessor.
+        """
+        from proscribe.pipeline import complete, find_mentions, prescreen
+
+        if not hasattr(parts.classifier, "prescreen"):
+            return jobs
+        new = [job for job in jobs if job.assessed is None and job.failure is None]
+        fresh: dict[str, Any] = {}
+        for job in new:
+            fresh.update((pid, p) for pid, p in job.posts().items() if pid not in fresh)
+        if not fresh:
+            return jobs
+        posts = list(fresh.values())
+        try:
+            mentions = find_mentions(posts, parts)
+            known = prescreen(posts, parts, mentions)
+        except Exception:  # assessed in _decide instead, where a failure fails only its own request
+            return jobs
+        if known is None:
+            return jobs
+        found = dict(zip(fresh, mentions, strict=True))
+        first = dict(zip(fresh, known, strict=True))
+        now: list[Job] = []
+        for job in jobs:
+            if job not in new:
+                now.append(job)
+                continue
+            ids = list(job.posts())
+            job.mentions = {pid: found[pid] for pid in ids}
+            job.known = {pid: first[pid] for pid in ids}
+            authors = job.authors()
+            if any(self._with_assessor[a] for a in authors) or any(a is None for a in job.known.values()):
+                self._with_assessor.update(authors)
+                self._assessor.submit(job)
+                continue
+            try:
+                job.assessed = dict(zip(ids, complete(list(job.posts().values()), parts, list(job.mentions.values()), list(job.known.values())), strict=True))
+            except Exception as exc:
+                job.failure = exc
+            now.append(job)
+        return now
+
+    def _assess(self, jobs: list[Job]) -> None:
+        """The assessor thread: complete the assessments of the requests waiting (one classifier call when
+        they all go through), then hand them back to the writer in the order taken."""
+        from proscribe.pipeline import complete
+
+        try:
+            parts = self.service.parts()
+            self._complete(jobs, parts, complete)
+        except Exception as exc:
+            if len(jobs) == 1:
+                jobs[0].failure = exc
+            else:
+                for job in jobs:
+                    try:
+                        self._complete([job], parts, complete)
+                    except Exception as exc:
+                        job.failure = exc
+        for job in jobs:
+            self._batcher.submit(job)
+
+    @staticmethod
+    def _complete(jobs: list[Job], parts: Any, complete: Any) -> None:
+        keys = [(job, pid) for job in jobs for pid in job.posts()]
+        posts = [job.posts()[pid] for job, pid in keys]
+        done = complete(posts, parts, [job.mentions[pid] for job, pid in keys], [job.known[pid] for job, pid in keys])
+        for job in jobs:
+            job.assessed = {}
+        for (job, pid), result in zip(keys, done, strict=True):
+            assert job.assessed is not None
+            job.assessed[pid] = result
 
     def _decide(self, jobs: Sequence[Job], parts: Any) -> list[list[str]]:
         """Decide the requests of one profile in one transaction; each request's lines in its input order."""
@@ -170,10 +291,15 @@ class Writer:
         order = [(job, item) for job in jobs for item in sorted(job.items, key=lambda i: (i.post.created_at or job.received, i.index))]
         # Assessed before the transaction, so the write lock is held only for the ledger's work. A post
         # decided before (a platform sending it again) is assessed for nothing and re-emitted below.
+        assessed: dict[str, Any] = {}
+        for job in jobs:
+            for pid, result in (job.assessed or {}).items():
+                assessed.setdefault(pid, result)  # the first request's post, as below
         fresh: dict[str, Any] = {}
         for _, item in order:
-            fresh.setdefault(item.post.id, item.post)
-        assessed = dict(zip(fresh, assess(list(fresh.values()), parts), strict=True))
+            if item.post.id not in assessed:
+                fresh.setdefault(item.post.id, item.post)
+        assessed.update(zip(fresh, assess(list(fresh.values()), parts), strict=True))
         todo = [ToDecide(item.post, *assessed[item.post.id], item.post.created_at or job.received) for job, item in order]
 
         def attempt(_: bool) -> dict[str, str]:  # always looks for stored decisions: the batch did not before
@@ -216,6 +342,16 @@ class Writer:
             raise
         self._after_commit()
         return [[lines[item.post.id] for item in job.items] for job in jobs]
+
+
+def _fail(job: Job, exc: BaseException) -> None:
+    if not job.future.done():  # a request may have been answered with an error while it was at the assessor
+        job.future.set_exception(exc)
+
+
+def _answer(job: Job, lines: list[str]) -> None:
+    if not job.future.done():
+        job.future.set_result(lines)
 
 
 def _summary(decision: Any) -> dict[str, Any]:

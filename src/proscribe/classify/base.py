@@ -13,6 +13,12 @@ class Classifier(Protocol):
     """Assesses posts in batches: one Assessment per post, in order.
 
     `mentions[i]` are the detector's mentions for `posts[i]` (possibly empty).
+
+    A backend whose model sits behind a cheap first step (a gate) may also offer
+    `prescreen(posts, mentions) -> list[Assessment | None]`: the assessment of
+    each post the first step settles alone (what `assess` would give), None for
+    each post that needs the model. The service then answers those posts without
+    waiting for the model's work on others (api/writer.py).
     """
 
     name: str

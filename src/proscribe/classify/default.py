@@ -92,6 +92,13 @@ class DefaultClassifier:
     def signals(self, post: Post, mentions: Sequence[Mention]) -> Signals:
         return signals_of(post.text, mentions, self.lexicon)
 
+    def prescreen(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]] | None = None) -> list[Assessment | None]:
+        """The gate alone: the assessment of each post it keeps back, None for each post that goes to the
+        model (`assess` gives the same for all). Cheap (no encoder), and safe beside a running `assess`."""
+        per_post = check_batch(posts, mentions)
+        sigs = [self.signals(p, ms) for p, ms in zip(posts, per_post)]
+        return [None if o else self._gated(p, ms, sig) for p, ms, sig, o in zip(posts, per_post, sigs, self.opens(posts, sigs))]
+
     def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]] | None = None) -> list[Assessment]:
         per_post = check_batch(posts, mentions)
         sigs = [self.signals(p, ms) for p, ms in zip(posts, per_post)]
