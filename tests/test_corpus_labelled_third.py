@@ -18,6 +18,7 @@ THIRD = {
     "everyday-5": ({"ar", "fa"}, 10001, 280),
     "everyday-6": ({"en", "fr", "de", "es", "tr"}, 11001, 280),
     "everyday-7": ({"en", "ar", "fa", "fr", "de", "es", "tr"}, 12001, 220),
+    "threat-5": ({"en", "fa", "fr", "de"}, 13001, 240),
 }
 
 # Share of violations: the contrast sets hold both sides about equally; the
