@@ -227,21 +227,23 @@ class Writer:
             return jobs
         found = dict(zip(fresh, mentions, strict=True))
         first = dict(zip(fresh, known, strict=True))
+        new_ids = {id(job) for job in new}
         now: list[Job] = []
         for job in jobs:
-            if job not in new:
+            if id(job) not in new_ids:
                 now.append(job)
                 continue
-            ids = list(job.posts())
-            job.mentions = {pid: found[pid] for pid in ids}
-            job.known = {pid: first[pid] for pid in ids}
+            posts_of = job.posts()
+            job.mentions = {pid: found[pid] for pid in posts_of}
+            job.known = {pid: first[pid] for pid in posts_of}
             authors = job.authors()
             if any(self._with_assessor[a] for a in authors) or any(a is None for a in job.known.values()):
                 self._with_assessor.update(authors)
                 self._assessor.submit(job)
                 continue
             try:
-                job.assessed = dict(zip(ids, complete(list(job.posts().values()), parts, list(job.mentions.values()), list(job.known.values())), strict=True))
+                done = complete(list(posts_of.values()), parts, list(job.mentions.values()), list(job.known.values()))
+                job.assessed = dict(zip(posts_of, done, strict=True))
             except Exception as exc:
                 job.failure = exc
             now.append(job)
@@ -254,16 +256,21 @@ class Writer:
 
         try:
             parts = self.service.parts()
-            self._complete(jobs, parts, complete)
-        except Exception as exc:
-            if len(jobs) == 1:
-                jobs[0].failure = exc
-            else:
-                for job in jobs:
-                    try:
-                        self._complete([job], parts, complete)
-                    except Exception as exc:
-                        job.failure = exc
+        except Exception as exc:  # the model or registry cannot be loaded: the writer answers each with this
+            for job in jobs:
+                job.failure = exc
+        else:
+            try:
+                self._complete(jobs, parts, complete)
+            except Exception as exc:
+                if len(jobs) == 1:
+                    jobs[0].failure = exc
+                else:
+                    for job in jobs:
+                        try:
+                            self._complete([job], parts, complete)
+                        except Exception as exc:
+                            job.failure = exc
         for job in jobs:
             self._batcher.submit(job)
 
