@@ -57,3 +57,21 @@ def test_category(assessed, index: int) -> None:  # type: ignore[no-untyped-def]
         assert a.context is not None and a.context.value == context, f"{text!r}: {a.context} {a.evidence}"
     # The calibrated score agrees with the category.
     assert (a.score >= 0.5) == (category != "none")
+
+
+def test_prescreen_settles_only_what_assess_settles_the_same_way(assessed) -> None:  # type: ignore[no-untyped-def]
+    clf = load("default")
+    detect = default_detector()
+    everyday = ["Lovely sunny morning at the market, strawberries are finally in season", "Traffic on the ring road again, 40 minutes to get to work"]
+    posts = [Post(id=f"b{i}", text=t, author=Account(id="a"), lang=lang) for i, (t, lang, _, _) in enumerate(CASES)]
+    posts += [Post(id=f"e{i}", text=t, author=Account(id="a"), lang="en") for i, t in enumerate(everyday)]
+    mentions = detect([p.text for p in posts]) if detect else [[] for _ in posts]
+    quick = clf.prescreen(posts, mentions)
+    full = list(assessed) + clf.assess(posts[len(CASES):], mentions[len(CASES):])
+    settled = [i for i, a in enumerate(quick) if a is not None]
+    assert settled and len(settled) < len(posts)  # the everyday posts are settled, the cases mostly are not
+    for i in settled:
+        assert quick[i] == full[i], posts[i].text
+    for i, a in enumerate(quick):
+        if a is None:
+            assert full[i].model and "gate:" not in " ".join(full[i].evidence)  # what prescreen left, the model decided
