@@ -177,7 +177,7 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         "against groups of people with hateful slogans, reports of repression and non-violent demands that the "
         "policy's `threat` does not cover. `threat-5.jsonl` taught the model calls for violence against groups in "
         "coded words (hunting, culling, purges, rope, fire), written after reading samples of both corpora; "
-        "implicit-hate recall rose from 0.016 to 0.095 with it, still below the zero-shot baseline's 0.167 (at "
+        "implicit-hate recall rose from 0.016 to 0.08 to 0.10 with it, still below the zero-shot baseline's 0.167 (at "
         "0.151 precision).",
         "- The gate's n-gram model learnt everyday language from English tweets; short everyday sentences in other "
         "registers reach the encoder more often (speed, not quality).",

@@ -5,7 +5,7 @@ is never seen); the training half of FIGNEWS 2024 (MIT) as none/news (real
 news-outlet posts in ar, en, fr, he, hi; the other half is kept for
 evaluation); and everyday tweets labelled none/unrelated: the non-ISIS tweets
 (ISIS Flag 0) of the Fifth Tribe training split (CC0), all of them for the gate
-and one in EVERYDAY_IN_HEAD of them for the head as well.
+and one in EVERYDAY_IN_HEAD of the first HEAD_FROM for the head as well.
 Both real corpora are read from ../shared/data when present. Run: .venv/bin/python scripts/train_default.py
 """
 
@@ -23,10 +23,12 @@ from proscribe.classify.labelled import HELD_OUT_PERCENT, Example, read_examples
 from proscribe.classify.train import default_detector, train, training_fingerprint  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
-ORDINARY_MAX = 6000
+ORDINARY_MAX = None  # every everyday tweet of the split teaches the gate
 # Everyday tweets the head trains on too (the others only teach the gate): enthusiasm, sports, prayers
-# and petitions in everyday English otherwise read to the head like praise or calls to action.
+# and petitions in everyday English otherwise read to the head like praise or calls to action. One in
+# EVERYDAY_IN_HEAD of the first HEAD_FROM.
 EVERYDAY_IN_HEAD = 3
+HEAD_FROM = 6000
 
 
 def ordinary_posts() -> list[Example]:
@@ -61,7 +63,7 @@ def main() -> None:
     embed = CachedEmbedder(e5_embedder(args.depth), embedding_cache(args.depth))  # vectors by text hash: retraining takes seconds
     everyday = ordinary_posts()
     ordinary = [e.text for e in everyday]
-    in_head = [e for i, e in enumerate(everyday) if i % EVERYDAY_IN_HEAD == 0]
+    in_head = [e for i, e in enumerate(everyday[:HEAD_FROM]) if i % EVERYDAY_IN_HEAD == 0]
     train_set = train_set + in_head
     head, gate, report = train(
         train_set, embed, default_detector(), spec=FeatureSpec(embedding_depth=args.depth), ordinary=ordinary, progress=lambda m: print(m, file=sys.stderr),
@@ -69,7 +71,7 @@ def main() -> None:
               "held_out_examples": len(held), "labelled_examples": labelled_count,
               "real_news": f"{len(news)} FIGNEWS 2024 posts (training half, MIT) as none/news",
               "ordinary": f"{len(ordinary)} non-ISIS tweets of fifth_tribe_en/training_set.csv (CC0) for the gate, "
-                          f"{len(in_head)} of them (one in {EVERYDAY_IN_HEAD}) for the head too, as none/unrelated"},
+                          f"{len(in_head)} of them (one in {EVERYDAY_IN_HEAD} of the first {HEAD_FROM}) for the head too, as none/unrelated"},
     )
     embed.save()
     head.save(DEFAULT_MODEL)
