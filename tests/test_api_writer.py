@@ -203,3 +203,24 @@ def test_a_request_that_fails_at_the_model_fails_alone(sqlite_url: str) -> None:
     assert not svc.writer._with_assessor
     with db.session(sqlite_url) as s:
         assert sorted(ledger_store.stored_decisions(s, ["b1", "m2", "q1"], "meta")) == ["m2", "q1"]
+
+
+def test_a_request_back_from_the_model_is_decided_before_a_newer_one_of_its_account(sqlite_url: str) -> None:
+    gated = Gated()
+    gated.release.set()
+    svc = _service(sqlite_url, gated)
+    sent: list[Any] = []
+    svc.writer._assessor.submit = sent.append  # type: ignore[method-assign]  # the assessor's turn is played below
+    older = svc.prepare(post("m1", "model: Glory to Hamas", author="u1", days_ago=2), "meta", PLATFORM)
+    svc.writer._process([older])
+    assert sent == [older] and svc.writer._with_assessor["u1"] == 1
+    from proscribe.pipeline import complete
+
+    svc.writer._complete([older], svc.parts(), complete)
+    # The writer's next batch: a newer request of the same account queued ahead of the one coming back.
+    newer = svc.prepare(post("g2", "Glory to Hamas", author="u1", days_ago=1), "meta", PLATFORM)
+    svc.writer._process([newer, older])
+    assert '"strikes": 1' in older.future.result(timeout=30)[0]
+    assert '"strikes": 2' in newer.future.result(timeout=30)[0]
+    with db.session(sqlite_url) as s:
+        assert [e.post_id for e in ledger_store.all_events(s) if str(e.kind) == "strike"] == ["m1", "g2"]

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from collections import Counter
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
@@ -161,15 +161,14 @@ class Writer:
     def batches(self) -> int:
         return self._batcher.batches
 
-    @property
-    def assessor_batches(self) -> int:
-        return self._assessor.batches
-
     def _process(self, jobs: list[Job]) -> None:
         back = [job for job in jobs if job.assessed is not None or job.failure is not None]
         for job in back:  # back from the assessor: their authors' later requests need not follow them there
             self._with_assessor.subtract(job.authors())
             self._with_assessor += Counter()  # drops the authors at zero
+        # A request back from the assessor came before every new one in this batch (it went there from an
+        # earlier batch), so it is decided first: a new request of the same author behind it stays behind it.
+        jobs = back + [job for job in jobs if job.assessed is None and job.failure is None]
         try:
             parts = self.service.parts()
         except Exception as exc:  # the model or registry cannot be loaded: every request gets the 503
