@@ -19,6 +19,7 @@ THIRD = {
     "everyday-6": ({"en", "fr", "de", "es", "tr"}, 11001, 280),
     "everyday-7": ({"en", "ar", "fa", "fr", "de", "es", "tr"}, 12001, 220),
     "threat-5": ({"en", "fa", "fr", "de"}, 13001, 240),
+    "ar-5": ({"ar", "en"}, 14001, 130),
 }
 
 # Share of violations: the contrast sets hold both sides about equally; the
