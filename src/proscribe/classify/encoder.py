@@ -248,9 +248,11 @@ class E5Encoder:
         }
 
     def _graph(self, taps: tuple[int, ...]) -> tuple[bytes, dict[str, np.ndarray]]:
-        """The ONNX model of the layers up to max(taps), and its weights by name (the graph only refers to them): input x [B, L, H] (embedded tokens) and lengths [B]
-        (real tokens of each right-padded row); one output [B, L, H] after each layer count in `taps`.
-        Each layer is onnxruntime's fused BERT operators: Attention, SkipLayerNormalization, BiasGelu."""
+        """The ONNX model of the layers up to max(taps), and its weights by name (the graph only refers to them).
+
+        Inputs: x [B, L, H] (the embedded tokens) and lengths [B] (the real tokens of each right-padded row);
+        one output [B, L, H] after each layer count in `taps`. Each layer is onnxruntime's fused BERT
+        operators: Attention, SkipLayerNormalization, BiasGelu."""
         from onnx import TensorProto, helper
 
         ms = "com.microsoft"
@@ -272,19 +274,22 @@ class E5Encoder:
         x = "x"
         outputs = []
         for i in range(max(taps)):
-            w = {f"l{i}.{k}": v for k, v in self._layer_weights(i).items()}
+            w = self._layer_weights(i)
             p = f"l{i}."
+
+            def put(key: str) -> str:
+                return weight(p + key, w[key])
+
             nodes += [
-                helper.make_node("Attention", [x, weight(p + "qkv_w", w[p + "qkv_w"]), weight(p + "qkv_b", w[p + "qkv_b"]), "lengths"],
-                                 [p + "ctx"], domain=ms, num_heads=self.NH),
-                helper.make_node("MatMul", [p + "ctx", weight(p + "ao_w", w[p + "ao_w"])], [p + "attn"]),
-                helper.make_node("SkipLayerNormalization", [p + "attn", x, weight(p + "aln_w", w[p + "aln_w"]), weight(p + "aln_b", w[p + "aln_b"]),
-                                 weight(p + "ao_b", w[p + "ao_b"])], [p + "mid"], domain=ms, epsilon=self.eps),
-                helper.make_node("MatMul", [p + "mid", weight(p + "fi_w", w[p + "fi_w"])], [p + "up"]),
-                helper.make_node("BiasGelu", [p + "up", weight(p + "fi_b", w[p + "fi_b"])], [p + "act"], domain=ms),
-                helper.make_node("MatMul", [p + "act", weight(p + "fo_w", w[p + "fo_w"])], [p + "down"]),
-                helper.make_node("SkipLayerNormalization", [p + "down", p + "mid", weight(p + "oln_w", w[p + "oln_w"]), weight(p + "oln_b", w[p + "oln_b"]),
-                                 weight(p + "fo_b", w[p + "fo_b"])], [p + "out"], domain=ms, epsilon=self.eps),
+                helper.make_node("Attention", [x, put("qkv_w"), put("qkv_b"), "lengths"], [p + "ctx"], domain=ms, num_heads=self.NH),
+                helper.make_node("MatMul", [p + "ctx", put("ao_w")], [p + "attn"]),
+                helper.make_node("SkipLayerNormalization", [p + "attn", x, put("aln_w"), put("aln_b"), put("ao_b")], [p + "mid"],
+                                 domain=ms, epsilon=self.eps),
+                helper.make_node("MatMul", [p + "mid", put("fi_w")], [p + "up"]),
+                helper.make_node("BiasGelu", [p + "up", put("fi_b")], [p + "act"], domain=ms),
+                helper.make_node("MatMul", [p + "act", put("fo_w")], [p + "down"]),
+                helper.make_node("SkipLayerNormalization", [p + "down", p + "mid", put("oln_w"), put("oln_b"), put("fo_b")], [p + "out"],
+                                 domain=ms, epsilon=self.eps),
             ]
             x = p + "out"
             if i + 1 in taps:
