@@ -212,3 +212,38 @@ def test_a_post_decided_by_another_process_since_the_scan_looked_is_re_emitted(d
     assert [d.new for d in again] == [True, False, True] and again[1].line == first[0].line
     with db.session(db_url) as s:
         assert store.count_decisions(s, "meta") == 3
+
+
+def test_a_decision_waits_for_a_linked_accounts_decision_in_progress(db_url: str) -> None:
+    """Two writers deciding posts of two linked accounts at once: the second sees what the first did to it."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite's first write locks the whole database: its writers never overlap")
+    import threading
+
+    from proscribe.pipeline import decide_batch
+
+    lines = [line(f"fa{n}", "fa", T0 + timedelta(days=n), operator="office") for n in range(5)]
+    lines.append(line("en0", "en", T0 + timedelta(days=9), operator="office"))
+    items, _ = parse(lines)
+    assessed = verdicts(items)
+    assessed["en0"] = (Assessment("en0", Category.NONE, Context.NEWS, 0.9), None)
+    scanner = Scanner(load("meta"), db_url)
+    scanner.ingest(items)
+    entries = {i.post.id: ToDecide(i.post, *assessed[i.post.id], i.post.created_at) for i in items}
+    scanner.decide_many([entries[f"fa{n}"] for n in range(4)])  # four strikes: the fifth disables fa and en
+    answer: list[str] = []
+
+    def second_writer() -> None:
+        (decided,) = scanner.decide_many([entries["en0"]])
+        answer.append(decided.line)
+
+    with scanner.engine.begin() as conn:
+        (fifth,) = decide_batch(conn, scanner.profile, [entries["fa4"]], tiers=scanner.tiers(), registry_version=scanner.registry_version)
+        assert json.loads(fifth.line)["linked_accounts"] == [{"id": "en", "action": "disable"}]
+        other = threading.Thread(target=second_writer)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive()  # it waits for the linked account's lock, held until this commit
+    other.join(timeout=30)
+    (en0,) = [json.loads(x) for x in answer]
+    assert en0["account"]["action"] == "disable"  # it saw the linked disable committed before it

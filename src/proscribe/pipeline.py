@@ -347,6 +347,10 @@ def decide_batch(
     authors = {e.post.author.id for e in entries if e.post.id not in done}
     linked = store.linked_accounts_many(session, authors) if authors else {}
     involved = authors.union(other for pairs in linked.values() for other, _ in pairs)
+    if involved - authors:
+        # An action passes between linked accounts: another writer deciding a post of one of them waits
+        # for this transaction, and then sees what it did (PostgreSQL; on SQLite nothing runs beside it).
+        store.lock_accounts(session, involved - authors)
     loaded: dict[str, list[Any]] = {}
     for event in store.events_for(session, involved, profile.name, kinds=state.STATE_KINDS):
         loaded.setdefault(event.account_id, []).append(event)
