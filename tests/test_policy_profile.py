@@ -115,3 +115,10 @@ def test_missing_file_and_unknown_name() -> None:
 
 def test_yaml_tags_that_build_objects_are_refused() -> None:
     assert "not valid YAML" in _errors("name: !!python/object/apply:os.system ['true']\n")
+
+
+def test_a_high_reach_threshold_must_be_a_whole_number_of_followers() -> None:
+    text = BASE.replace("{act: 0.7, review: 0.5}", "{act: 0.7, review: 0.5, high_reach_followers: -5}")
+    assert "thresholds.high_reach_followers" in _errors(text)
+    named = from_text(BASE.replace("{act: 0.7, review: 0.5}", "{act: 0.7, review: 0.5, high_reach_followers: 25000}"), "mine.yaml")
+    assert named.thresholds.high_reach_followers == 25_000 and load("meta").thresholds.high_reach_followers is None

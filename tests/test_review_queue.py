@@ -186,3 +186,34 @@ def test_scan_decisions_reach_the_queue_through_sync(tmp_path, sqlite_url: str) 
     assert [(r["post_id"], r["reason"]) for r in listed] == [("s1", "high_reach"), ("s2", "uncertain")]
     bad = run_cli("review", "list", "--status", "gone", "--db", sqlite_url)
     assert bad.exit_code == 1
+
+
+def test_a_profile_names_its_own_high_reach_threshold() -> None:
+    from dataclasses import replace
+
+    from proscribe.policy import load
+
+    strict = load("meta").model_copy(update={"name": "strict"})
+    strict = strict.model_copy(update={"thresholds": strict.thresholds.model_copy(update={"high_reach_followers": 5_000})})
+    settings = queue.QueueSettings.for_profiles([load("meta"), strict], high_reach_followers=1_000_000)
+    assert settings.high_reach("strict") == 5_000 and settings.high_reach("meta") == 1_000_000 == settings.high_reach("other")
+    removal = decision("remove")
+    assert queue.item_for(removal, 20_000, settings) is None  # under meta: below the server's threshold
+    assert queue.item_for({**removal, "profile": "strict"}, 20_000, settings)["reason"] == "high_reach"  # type: ignore[index]
+    assert queue.item_for({**removal, "profile": "strict"}, 4_999, settings) is None
+    assert replace(settings, high_reach_followers=None).high_reach("meta") is None  # the server queues no high reach
+
+
+def test_the_server_queues_the_high_reach_cases_a_custom_profile_names(db_url: str) -> None:
+    meta = load("meta")
+    own = meta.model_copy(update={"name": "watchful", "thresholds": meta.thresholds.model_copy(update={"high_reach_followers": 10_000})})
+    app = make_app(db_url, profiles={"watchful": own})
+    key = make_key(db_url, "platform", "platform")
+    with TestClient(app) as client:
+        for profile in ("meta", "watchful"):
+            r = client.post(f"/v1/posts?profile={profile}", json=post(f"{profile}-1", "Glory to Hamas", author="mid", followers=50_000),
+                            headers={"X-API-Key": key})
+            assert r.status_code == 200 and r.json()["action"] == "remove"
+    with db.session(db_url) as s:
+        rows = queue.items(s)
+    assert [(r["post_id"], r["reason"]) for r in rows] == [("watchful-1", "high_reach")]  # meta's threshold is the server's 1,000,000

@@ -485,7 +485,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         from proscribe.review import queue
 
         with svc.session() as s:
-            queue.sync(s, svc.config.queue)
+            queue.sync(s, svc.queue)
         with svc.session() as s:
             return {"items": queue.items(s, status, profile, limit)}
 
@@ -502,7 +502,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         from proscribe.review import queue
 
         with svc.session() as s:
-            return queue.view(queue.claim(s, item_id, who, svc.config.queue))
+            return queue.view(queue.claim(s, item_id, who, svc.queue))
 
     @app.post("/v1/review/items/{item_id}/release", tags=["review"])
     def review_release(item_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
@@ -552,7 +552,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         from proscribe.review import appeals
 
         with svc.session() as s:
-            return appeals.view(appeals.claim(s, appeal_id, who, svc.config.queue))
+            return appeals.view(appeals.claim(s, appeal_id, who, svc.queue))
 
     @app.post("/v1/appeals/{appeal_id}/decision", tags=["appeals"])
     def appeal_decide(appeal_id: int, body: AppealDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:

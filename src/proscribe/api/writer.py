@@ -328,7 +328,7 @@ class Writer:
                 enqueue_decisions(
                     s,
                     [(summaries.get(item.post.id) or json.loads(lines[item.post.id]), item.post.author.followers) for _, item in order],
-                    svc.config.queue,
+                    svc.queue,
                 )
                 entries = []
                 for job in jobs:

@@ -14,20 +14,21 @@ app.add_typer(review_app, name="review")
 @review_app.command("sync")
 def sync(
     full: bool = typer.Option(False, "--full", help="Look at every stored decision again, not only those since the last sync."),
-    high_reach: int = typer.Option(1_000_000, "--high-reach", min=0, help="Followers from which an enforced decision is queued for a person to confirm."),
+    high_reach: int = typer.Option(1_000_000, "--high-reach", min=0, help="Followers from which an enforced decision is queued for a person to confirm, under profiles that name no threshold of their own."),
     db: str | None = DbOption,
 ) -> None:
     """Queue the decisions recorded since the last sync (e.g. by `proscribe scan`) that need a person.
 
     The server does this itself on every queue listing; run it after a scan to see the queue at once.
     """
+    from proscribe.policy.profile import SHIPPED, load
     from proscribe.review.queue import QueueSettings
     from proscribe.review.queue import sync as do_sync
     from proscribe.store import db as database
 
     try:
         with database.session(db) as s:
-            added = do_sync(s, QueueSettings(high_reach_followers=high_reach), full=full)
+            added = do_sync(s, QueueSettings.for_profiles([load(name) for name in SHIPPED], high_reach_followers=high_reach), full=full)
     except database.DatabaseError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"{added} items queued")

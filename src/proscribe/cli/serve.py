@@ -18,7 +18,7 @@ def serve(
     db: str | None = DbOption,
     model: str | None = typer.Option(None, "--model", help="Classifier: a model name or directory. Default: the bundled model."),
     profile: list[Path] = typer.Option([], "--profile", help="A custom profile YAML file to serve besides meta, x and twitter-2021 (repeatable)."),
-    high_reach: int = typer.Option(1_000_000, "--high-reach", min=0, help="Followers from which an enforced decision goes to the review queue for a person to confirm."),
+    high_reach: int = typer.Option(1_000_000, "--high-reach", min=0, help="Followers from which an enforced decision goes to the review queue for a person to confirm, under profiles that name no threshold of their own (thresholds.high_reach_followers)."),
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark the session cookie Secure (serve behind HTTPS)."),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."),
 ) -> None:

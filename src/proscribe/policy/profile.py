@@ -56,6 +56,11 @@ class Tiers(_Strict):
 class Thresholds(_Strict):
     act: float = Field(ge=0.0, le=1.0, description="Act on a violation when its score is at least this.")
     review: float = Field(ge=0.0, le=1.0, description="Send to human review when the score is at least this but below `act`.")
+    high_reach_followers: int | None = Field(
+        None, ge=0,
+        description="Also send to human review a decision that restricts the post or the account of an author with at "
+        "least this many followers (the high-reach cases); unset: the server's --high-reach setting.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> "Thresholds":

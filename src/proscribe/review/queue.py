@@ -11,10 +11,10 @@ written in the same transaction as the item's change and the audit entry.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,18 @@ class Outcome(StrEnum):
 class QueueSettings:
     high_reach_followers: int | None = 1_000_000  # None: only uncertain decisions are queued
     claim_minutes: float = 30.0  # a claim older than this can be taken by someone else
+    # Profiles that name their own high-reach threshold (`thresholds.high_reach_followers`), by profile name.
+    by_profile: Mapping[str, int] = field(default_factory=dict)
+
+    def high_reach(self, profile: str) -> int | None:
+        """Followers from which an enforcing decision under `profile` goes to a person."""
+        return self.by_profile.get(profile, self.high_reach_followers)
+
+    @classmethod
+    def for_profiles(cls, profiles: Iterable[Profile], high_reach_followers: int | None = 1_000_000) -> QueueSettings:
+        """Settings with the high-reach threshold each of `profiles` names, `high_reach_followers` for the others."""
+        named = {p.name: p.thresholds.high_reach_followers for p in profiles if p.thresholds.high_reach_followers is not None}
+        return cls(high_reach_followers=high_reach_followers, by_profile=named)
 
 
 ProfileLoader = Callable[[str], Profile]
@@ -56,9 +68,9 @@ def item_for(decision: Mapping[str, Any], followers: int | None, settings: Queue
     if action == ContentAction.REVIEW:
         reason = "uncertain"
     elif (
-        settings.high_reach_followers is not None
+        (threshold := settings.high_reach(str(decision.get("profile")))) is not None
         and followers is not None
-        and followers >= settings.high_reach_followers
+        and followers >= threshold
         and (action in RESTRICTING or account_action in ENFORCING_ACCOUNT_ACTIONS)
     ):
         reason = "high_reach"
@@ -107,7 +119,7 @@ def sync(session: Session, settings: QueueSettings, full: bool = False, batch: i
         pairs = []
         for _row_id, post_id, _profile, _account, line in rows:
             decision = json.loads(line)
-            needs_reach = decision.get("action") != ContentAction.REVIEW and settings.high_reach_followers is not None
+            needs_reach = decision.get("action") != ContentAction.REVIEW and settings.high_reach(str(decision.get("profile"))) is not None
             followers = _followers(ledger_store.post(session, post_id)) if needs_reach else None
             pairs.append((decision, followers))
         added += enqueue_decisions(session, pairs, settings)

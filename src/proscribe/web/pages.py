@@ -237,7 +237,7 @@ def mount(app: FastAPI, svc: Service) -> None:
         who = pages.actor(request)
         statuses = {"open": ["open", "escalated"], "mine": ["claimed"], "claimed": ["claimed"], "closed": ["closed"]}.get(status, ["open", "escalated"])
         with svc.session() as s:
-            queue.sync(s, svc.config.queue)
+            queue.sync(s, svc.queue)
         with svc.session() as s:
             rows = queue.items(s, statuses, profile or None, 200, claimed_by=who.label if status == "mine" else None)
             counts = store.count_review_items(s)
@@ -265,7 +265,7 @@ def mount(app: FastAPI, svc: Service) -> None:
         await pages.check_csrf(request)
         who = pages.actor(request)
         with svc.session() as s:
-            queue.claim(s, item_id, who, svc.config.queue)
+            queue.claim(s, item_id, who, svc.queue)
         return _go(request, f"/items/{item_id}")
 
     @app.post("/items/{item_id}/release", include_in_schema=False)
@@ -326,7 +326,7 @@ def mount(app: FastAPI, svc: Service) -> None:
         await pages.check_csrf(request)
         who = pages.actor(request)
         with svc.session() as s:
-            appeals.claim(s, appeal_id, who, svc.config.queue)
+            appeals.claim(s, appeal_id, who, svc.queue)
         return _go(request, f"/appeals/{appeal_id}")
 
     @app.post("/appeals/{appeal_id}/decide", include_in_schema=False)
