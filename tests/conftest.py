@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,22 +29,36 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.delenv("PROSCRIBE_DB", raising=False)
 
 
-def _fresh_postgres() -> str:
-    name = "t_" + uuid.uuid4().hex[:12]
+def _admin(statement: str) -> None:
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(statement))
     admin.dispose()
+
+
+def _fresh_postgres() -> str:
+    name = "t_" + uuid.uuid4().hex[:12]
+    _admin(f'CREATE DATABASE "{name}"')
     base = POSTGRES.rsplit("/", 1)[0]  # type: ignore[union-attr]
     return f"{base}/{name}"
 
 
+def _drop_postgres(url: str) -> None:
+    """Drop a test's database, ending the connections still open to it: a service's writer keeps its
+    connection for half a minute after its last request, and a run of tests would otherwise use up the
+    server's connection slots ("too many clients")."""
+    _admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
 @pytest.fixture(params=DB_KINDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: SQLite, and PostgreSQL too when one is running."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'proscribe.db'}"
-    return _fresh_postgres()
+        yield f"sqlite:///{tmp_path / 'proscribe.db'}"
+        return
+    url = _fresh_postgres()
+    yield url
+    _drop_postgres(url)
 
 
 @pytest.fixture

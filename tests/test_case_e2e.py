@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DB_KINDS, _fresh_postgres
+from conftest import DB_KINDS, _drop_postgres, _fresh_postgres
 
 OFFICE = {"country": "IR", "role": "head_of_state_office", "operator": "office-of-the-grand-guide"}
 FA = {"id": "guide-fa", "handle": "grandguide_fa", "display_name": "دفتر رهبر بزرگ", "followers": 4_800_000, **OFFICE}
@@ -91,11 +92,14 @@ def case_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module", params=DB_KINDS)
-def case_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def case_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One database per kind for the whole case: the three profiles share it, as a platform would."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('case-db') / 'proscribe.db'}"
-    return _fresh_postgres()
+        yield f"sqlite:///{tmp_path_factory.mktemp('case-db') / 'proscribe.db'}"
+        return
+    url = _fresh_postgres()
+    yield url
+    _drop_postgres(url)
 
 
 @pytest.fixture(scope="module")
