@@ -23,7 +23,6 @@ from proscribe.classify.labelled import HELD_OUT_PERCENT, Example, read_examples
 from proscribe.classify.train import default_detector, train, training_fingerprint  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
-ORDINARY_MAX = None  # every everyday tweet of the split teaches the gate
 # Everyday tweets the head trains on too (the others only teach the gate): enthusiasm, sports, prayers
 # and petitions in everyday English otherwise read to the head like praise or calls to action. One in
 # EVERYDAY_IN_HEAD of the first HEAD_FROM.
@@ -37,7 +36,7 @@ def ordinary_posts() -> list[Example]:
     if not (SHARED / "corpora" / "fifth_tribe_en" / "training_set.csv").is_file():
         print("warning: the Fifth Tribe training split is absent: the gate learns from the labelled data alone", file=sys.stderr)
         return []
-    return everyday_tweets(SHARED, split="training").examples[:ORDINARY_MAX]
+    return everyday_tweets(SHARED, split="training").examples  # every one of them teaches the gate
 
 
 def main() -> None:

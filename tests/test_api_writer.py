@@ -214,9 +214,7 @@ def test_a_request_back_from_the_model_is_decided_before_a_newer_one_of_its_acco
     older = svc.prepare(post("m1", "model: Glory to Hamas", author="u1", days_ago=2), "meta", PLATFORM)
     svc.writer._process([older])
     assert sent == [older] and svc.writer._with_assessor["u1"] == 1
-    from proscribe.pipeline import complete
-
-    svc.writer._complete([older], svc.parts(), complete)
+    svc.writer._complete([older], svc.parts())
     # The writer's next batch: a newer request of the same account queued ahead of the one coming back.
     newer = svc.prepare(post("g2", "Glory to Hamas", author="u1", days_ago=1), "meta", PLATFORM)
     svc.writer._process([newer, older])

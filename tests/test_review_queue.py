@@ -195,7 +195,7 @@ def test_a_profile_names_its_own_high_reach_threshold() -> None:
 
     strict = load("meta").model_copy(update={"name": "strict"})
     strict = strict.model_copy(update={"thresholds": strict.thresholds.model_copy(update={"high_reach_followers": 5_000})})
-    settings = queue.QueueSettings.for_profiles([load("meta"), strict], high_reach_followers=1_000_000)
+    settings = queue.QueueSettings(high_reach_followers=1_000_000).with_profiles([load("meta"), strict])
     assert settings.high_reach("strict") == 5_000 and settings.high_reach("meta") == 1_000_000 == settings.high_reach("other")
     removal = decision("remove")
     assert queue.item_for(removal, 20_000, settings) is None  # under meta: below the server's threshold

@@ -241,13 +241,6 @@ def find_mentions(posts: Sequence[Post], parts: Parts) -> list[list[Mention]]:
     return parts.matcher.find_many([p.text for p in posts], "text")
 
 
-def prescreen(posts: Sequence[Post], parts: Parts, mentions: Sequence[Sequence[Mention]]) -> list[Assessment | None] | None:
-    """The assessments the classifier gives without its model (its gate keeps the post back), None for each
-    post that needs the model; None in all when the classifier has no such cheap first step."""
-    quick = getattr(parts.classifier, "prescreen", None)
-    return None if quick is None else quick(list(posts), mentions)
-
-
 def complete(
     posts: Sequence[Post], parts: Parts, mentions: Sequence[Sequence[Mention]], known: Sequence[Assessment | None]
 ) -> list[tuple[Assessment, AccountScreening | None]]:

@@ -90,7 +90,8 @@ class Service:
         self._checked = 0.0
         self._failed: tuple[float, Exception] | None = None
         self._profiles: dict[str, Profile] = dict(config.profiles)
-        self.queue = self._queue_settings()
+        # The queue settings, with the high-reach threshold each known profile names.
+        self.queue = config.queue.with_profiles(self.profile(name) for name in self.profile_names())
         self._tiers: dict[tuple[str, str], dict[str, int]] = {}
         from proscribe.api.writer import Writer
 
@@ -174,13 +175,6 @@ class Service:
         profile = load(name)
         self._profiles[name] = profile
         return profile
-
-    def _queue_settings(self) -> QueueSettings:
-        """The configured queue settings, with the high-reach threshold each known profile names."""
-        from dataclasses import replace
-
-        named = QueueSettings.for_profiles((self.profile(name) for name in self.profile_names()), self.config.queue.high_reach_followers)
-        return replace(self.config.queue, by_profile={**named.by_profile, **self.config.queue.by_profile})
 
     def profile_names(self) -> list[str]:
         return sorted({*SHIPPED, *self._profiles})

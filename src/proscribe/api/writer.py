@@ -34,6 +34,7 @@ from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
@@ -67,9 +68,15 @@ class Job:
     assessed: dict[str, tuple[Assessment, AccountScreening | None]] | None = None
     failure: BaseException | None = None
 
+    @property
+    def returned(self) -> bool:
+        """Back from the assessor (assessed, or failed there)."""
+        return self.assessed is not None or self.failure is not None
+
     def authors(self) -> set[str]:
         return {item.post.author.id for item in self.items}
 
+    @cached_property
     def posts(self) -> dict[str, Any]:
         """The request's distinct posts by id (the first of each id)."""
         out: dict[str, Any] = {}
@@ -162,13 +169,13 @@ class Writer:
         return self._batcher.batches
 
     def _process(self, jobs: list[Job]) -> None:
-        back = [job for job in jobs if job.assessed is not None or job.failure is not None]
+        back = [job for job in jobs if job.returned]
         for job in back:  # back from the assessor: their authors' later requests need not follow them there
             self._with_assessor.subtract(job.authors())
             self._with_assessor += Counter()  # drops the authors at zero
         # A request back from the assessor came before every new one in this batch (it went there from an
         # earlier batch), so it is decided first: a new request of the same author behind it stays behind it.
-        jobs = back + [job for job in jobs if job.assessed is None and job.failure is None]
+        jobs = back + [job for job in jobs if not job.returned]
         try:
             parts = self.service.parts()
         except Exception as exc:  # the model or registry cannot be loaded: every request gets the 503
@@ -206,23 +213,22 @@ class Writer:
         first step (it is assessed in `_decide`), or when that step settles all its posts and none of its
         authors has a request at the assessor.
         """
-        from proscribe.pipeline import complete, find_mentions, prescreen
+        from proscribe.pipeline import complete, find_mentions
 
-        if not hasattr(parts.classifier, "prescreen"):
+        prescreen = getattr(parts.classifier, "prescreen", None)
+        if prescreen is None:
             return jobs
-        new = [job for job in jobs if job.assessed is None and job.failure is None]
+        new = [job for job in jobs if not job.returned]
         fresh: dict[str, Any] = {}
         for job in new:
-            fresh.update((pid, p) for pid, p in job.posts().items() if pid not in fresh)
+            fresh.update((pid, p) for pid, p in job.posts.items() if pid not in fresh)
         if not fresh:
             return jobs
         posts = list(fresh.values())
         try:
             mentions = find_mentions(posts, parts)
-            known = prescreen(posts, parts, mentions)
+            known = prescreen(posts, mentions)
         except Exception:  # assessed in _decide instead, where a failure fails only its own request
-            return jobs
-        if known is None:
             return jobs
         found = dict(zip(fresh, mentions, strict=True))
         first = dict(zip(fresh, known, strict=True))
@@ -232,7 +238,7 @@ class Writer:
             if id(job) not in new_ids:
                 now.append(job)
                 continue
-            posts_of = job.posts()
+            posts_of = job.posts
             job.mentions = {pid: found[pid] for pid in posts_of}
             job.known = {pid: first[pid] for pid in posts_of}
             authors = job.authors()
@@ -251,8 +257,6 @@ class Writer:
     def _assess(self, jobs: list[Job]) -> None:
         """The assessor thread: complete the assessments of the requests waiting (one classifier call when
         they all go through), then hand them back to the writer in the order taken."""
-        from proscribe.pipeline import complete
-
         try:
             parts = self.service.parts()
         except Exception as exc:  # the model or registry cannot be loaded: the writer answers each with this
@@ -260,23 +264,25 @@ class Writer:
                 job.failure = exc
         else:
             try:
-                self._complete(jobs, parts, complete)
+                self._complete(jobs, parts)
             except Exception as exc:
                 if len(jobs) == 1:
                     jobs[0].failure = exc
                 else:
                     for job in jobs:
                         try:
-                            self._complete([job], parts, complete)
+                            self._complete([job], parts)
                         except Exception as exc:
                             job.failure = exc
         for job in jobs:
             self._batcher.submit(job)
 
     @staticmethod
-    def _complete(jobs: list[Job], parts: Any, complete: Any) -> None:
-        keys = [(job, pid) for job in jobs for pid in job.posts()]
-        posts = [job.posts()[pid] for job, pid in keys]
+    def _complete(jobs: list[Job], parts: Any) -> None:
+        from proscribe.pipeline import complete
+
+        keys = [(job, pid) for job in jobs for pid in job.posts]
+        posts = [job.posts[pid] for job, pid in keys]
         done = complete(posts, parts, [job.mentions[pid] for job, pid in keys], [job.known[pid] for job, pid in keys])
         for job in jobs:
             job.assessed = {}

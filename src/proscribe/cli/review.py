@@ -28,7 +28,7 @@ def sync(
 
     try:
         with database.session(db) as s:
-            added = do_sync(s, QueueSettings.for_profiles([load(name) for name in SHIPPED], high_reach_followers=high_reach), full=full)
+            added = do_sync(s, QueueSettings(high_reach_followers=high_reach).with_profiles(load(name) for name in SHIPPED), full=full)
     except database.DatabaseError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"{added} items queued")

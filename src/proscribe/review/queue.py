@@ -46,11 +46,10 @@ class QueueSettings:
         """Followers from which an enforcing decision under `profile` goes to a person."""
         return self.by_profile.get(profile, self.high_reach_followers)
 
-    @classmethod
-    def for_profiles(cls, profiles: Iterable[Profile], high_reach_followers: int | None = 1_000_000) -> QueueSettings:
-        """Settings with the high-reach threshold each of `profiles` names, `high_reach_followers` for the others."""
+    def with_profiles(self, profiles: Iterable[Profile]) -> QueueSettings:
+        """These settings, with the high-reach threshold each of `profiles` names (those set here already stay)."""
         named = {p.name: p.thresholds.high_reach_followers for p in profiles if p.thresholds.high_reach_followers is not None}
-        return cls(high_reach_followers=high_reach_followers, by_profile=named)
+        return replace(self, by_profile={**named, **self.by_profile})
 
 
 ProfileLoader = Callable[[str], Profile]
