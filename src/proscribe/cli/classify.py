@@ -60,6 +60,7 @@ def train_command(
     ordinary: Optional[Path] = typer.Option(None, "--ordinary", help="Everyday posts (one a line, or JSON lines with 'text') that teach the gate what needs no model: keeps it fast."),
     detect: bool = typer.Option(True, "--detect/--no-detect", help="Use the detector over the starter registry for mention features."),
     depth: Optional[int] = typer.Option(None, "--depth", min=1, max=12, help="Encoder layers to pool the sentence embedding after: fewer are faster, 12 is the whole multilingual-e5-small. Default: the shipped model's."),
+    hidden: Optional[int] = typer.Option(None, "--hidden", min=0, max=4096, help="Hidden units of the head (0: a linear head, quicker to train and to read). Default: the shipped model's."),
     db: Optional[str] = DbOption,
 ) -> None:
     """Train the classifier's head on your own labelled posts and write a model directory.
@@ -69,9 +70,10 @@ def train_command(
     """
     from proscribe.classify.features import DEFAULT_DEPTH, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache
     from proscribe.classify.labelled import split
-    from proscribe.classify.train import default_detector, train, training_fingerprint
+    from proscribe.classify.train import HIDDEN, default_detector, train, training_fingerprint
 
     depth = depth or DEFAULT_DEPTH
+    hidden = HIDDEN if hidden is None else hidden
     examples, errors = _read(files)
     train_set, held = split(examples, held_out)
     if len(train_set) < 10:
@@ -80,14 +82,15 @@ def train_command(
     with progress("training") as _:
         head, gate, report = train(
             train_set, embed, default_detector() if detect else None, spec=FeatureSpec(embedding_depth=depth),
-            ordinary=_read_ordinary(ordinary) if ordinary else (),
+            ordinary=_read_ordinary(ordinary) if ordinary else (), hidden=hidden,
             meta={"data": [str(f) for f in files], "fingerprint": training_fingerprint(train_set), "held_out_percent": held_out},
             progress=lambda m: err.print(m) if err.is_terminal else None,
         )
     embed.save()
     head.save(out)
     gate.save(out)
-    err.print(f"trained on {report.examples} examples ({len(held)} held out), C={report.c}; model {head.meta['version']} written to {out}")
+    reg = f"{report.hidden} hidden units, alpha={report.c}" if report.hidden else f"linear, C={report.c}"
+    err.print(f"trained on {report.examples} examples ({len(held)} held out), {reg}; model {head.meta['version']} written to {out}")
     if errors:
         raise typer.Exit(1)
 
