@@ -170,16 +170,20 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         "about 0.6); `everyday-6.jsonl` and `everyday-7.jsonl` (civic appeals, praise, remembrance and recruiting for "
         "ordinary causes, against the same words for designated groups) brought such scores down but not always "
         "below 0.5.",
-        "- Everyday Arabic is still over-flagged: religious reminders, dialect love poetry with death imagery, "
-        "app adverts and follow spam (the false-positive rate on the non-ISIS Arabic tweets; `everyday-5.jsonl` "
-        "was written for this register after looking at those errors, so that corpus is no longer blind for it). "
+        "- Everyday Arabic is still over-flagged: religious reminders, dialect chatter and love poetry with death "
+        "imagery, app adverts and follow spam (the precision on the Arabic pro-ISIS tweets, whose other half is such "
+        "posts). `everyday-5.jsonl`, then `everyday-8.jsonl`, `everyday-9.jsonl` and `everyday-10.jsonl` (ordinary "
+        "posts in many dialects) were written for this register after looking at those errors, so that corpus is no "
+        "longer blind for it; the sentence embedding places dialect chatter near the dialect threats of the "
+        "labelled sets, and a linear head could not keep them apart (the hidden layer does better). "
         "Hebrew and Russian have very few labelled examples.",
         "- The real-data threat proxies (PHate `Violenc`, implicit-hate `threatening`) mix calls for violence "
-        "against groups of people with hateful slogans, reports of repression and non-violent demands that the "
-        "policy's `threat` does not cover. `threat-5.jsonl` taught the model calls for violence against groups in "
-        "coded words (hunting, culling, purges, rope, fire), written after reading samples of both corpora; "
-        "implicit-hate recall rose from 0.016 to 0.08 to 0.10 with it, still below the zero-shot baseline's 0.167 (at "
-        "0.151 precision).",
+        "against groups of people with hateful slogans, reports of repression and non-violent demands (deport "
+        "them, close the border) that the policy's `threat` does not cover. `threat-5.jsonl` and `threat-6.jsonl` "
+        "taught the model calls for violence against groups in plain and coded words (hunting, culling, purges, "
+        "rope, fire, \"make them disappear\"), and the lexicon's incitement group opens the gate for them; both were "
+        "written after reading samples of both corpora, and `threat-6.jsonl` labels non-violent deportation demands "
+        "`none`, as the policy does.",
         "- The gate's n-gram model learnt everyday language from English tweets; short everyday sentences in other "
         "registers reach the encoder more often (speed, not quality).",
         "",
@@ -239,19 +243,24 @@ def render(results, real, corpora, gate_lost, gate_total, n_held, default, elaps
             v = real["isis"][name]["violation"]
             L.append(f"| {name} | {_f(v['precision'])} | {_f(v['recall'])} | {_f(v['f1'])} |")
         L += ["", "The labelled sets `everyday-5.jsonl` (everyday Arabic and Persian: religious reminders, dialect "
-              "poetry, app adverts, follow spam, and violations in that register) and `ar-5.jsonl` (the Islamic "
+              "poetry, app adverts, follow spam, and violations in that register), `ar-5.jsonl` (the Islamic "
               "State's own news voice and calls to join or fund it, against news of the same events in neutral "
-              "words, and everyday religious apps and sports fans) were written after looking at the default "
-              "model's false positives and false negatives on this corpus: these figures are not blind to those "
-              "registers."]
+              "words, and everyday religious apps and sports fans), `everyday-8.jsonl` (everyday Arabic in many "
+              "dialects and registers, with violations written in them) and `everyday-9.jsonl` and `everyday-10.jsonl` "
+              "(ordinary Gulf, Iraqi, Yemeni, Egyptian, Levantine, Sudanese and Maghrebi chatter, devotional posts "
+              "and adverts) were written after looking at the default model's false positives and false negatives on "
+              "this corpus: these figures are not blind to those registers."]
         L += ["", "### Threats", "", "| classifier | PHate P | PHate R | implicit-hate P | implicit-hate R |", "|---|---|---|---|---|"]
         for name in NAMES:
             p, i = real["phate"][name]["threat"], real["implicit"][name]["threat"]
             L.append(f"| {name} | {_f(p['precision'])} | {_f(p['recall'])} | {_f(i['precision'])} | {_f(i['recall'])} |")
-        L += ["", "The labelled set `threat-5.jsonl` (calls for violence against groups of people in coded and "
+        L += ["", "The labelled sets `threat-5.jsonl` (calls for violence against groups of people in coded and "
               "eliminationist words, in en, fa, fr and de, against harsh but non-violent opinion, news, condemnation "
-              "and figures of speech in the same words) was written after reading samples of the implicit-hate "
-              "`threatening` class and of the PHate `Violenc` positives: these figures are not blind to that register.", ""]
+              "and figures of speech in the same words) and `threat-6.jsonl` (the same outside any terrorist frame, "
+              "in eight languages, against non-violent demands such as deportation, figures of speech, news and "
+              "condemnation), and the lexicon's incitement group, were written after reading samples of the "
+              "implicit-hate `threatening` class and of the PHate `Violenc` positives: these figures are not blind "
+              "to that register.", ""]
     L += ["## Held-out detail for the baselines", ""]
     for name in ("keyword", "zeroshot"):
         L.append(markdown(h[name], name))

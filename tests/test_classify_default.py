@@ -52,6 +52,13 @@ def test_the_shipped_model_has_a_lexical_gate_that_opens_for_unnamed_threats(clf
     assert clf.opens(posts, [signals_of(posts[0].text)]) == [True]
 
 
+def test_a_post_with_no_text_never_reaches_the_model(clf) -> None:  # type: ignore[no-untyped-def]
+    posts = [_post(1, ""), _post(2, "   \n\t "), _post(3, "")]
+    out = clf.assess(posts, [[], [], []])
+    assert [a.category for a in out] == [Category.NONE] * 3
+    assert all(a.score == clf.head.gate_score and a.evidence[0].startswith("gate:") for a in out)
+
+
 def test_evidence_names_the_entity_and_the_words(clf) -> None:  # type: ignore[no-untyped-def]
     text = "Hamas heroes, we kiss the hands of those who planned the blessed operation 🔥"
     m = Mention("hamas", "Hamas", EntityKind.ORGANIZATION, "Hamas", "Hamas", 0, 5, lists=("eu-terr",))

@@ -141,3 +141,21 @@ def test_threads_default_to_omp_num_threads(monkeypatch: pytest.MonkeyPatch) -> 
     assert default_threads() == 3
     monkeypatch.setenv("OMP_NUM_THREADS", "junk")
     assert default_threads() >= 1
+
+
+def test_token_means_are_the_mean_of_each_texts_own_token_embeddings(encoder: E5Encoder) -> None:
+    """The gate's token vectors: all texts' tokens in one pass give what each text gives alone, computed plainly."""
+    texts = TEXTS + ["", "word " * 2000]
+    together = encoder.token_means(texts)
+    assert together.shape == (len(texts), 384) and np.isfinite(together).all()
+    for row, text in enumerate(texts):
+        ids = np.asarray(encoder.ids(text), dtype=np.int64)
+        x = encoder._embed_tokens(ids[None, :])[0]
+        x = x[1:-1] if len(ids) > 2 else x
+        v = x.mean(axis=0)
+        np.testing.assert_allclose(together[row], v / np.linalg.norm(v), atol=1e-5)
+        np.testing.assert_allclose(encoder.token_means([text])[0], together[row], atol=1e-6)
+    assert encoder.token_means([]).shape == (0, 384)
+    # Meaning, not spelling: a paraphrase lies closer than an unrelated post.
+    a, b, c = encoder.token_means(["we will kill you all", "you will all be killed by us", "lovely weather for a picnic"])
+    assert a @ b > a @ c

@@ -136,3 +136,31 @@ def test_contributions_of_a_hidden_head_are_the_gradient_times_the_value() -> No
     eps = 1e-6
     grad = np.array([(push(x + eps * np.eye(len(x))[i]) - push(x - eps * np.eye(len(x))[i])) / (2 * eps) for i in range(len(x))])
     assert np.allclose(head.contributions(x, label), x * grad, atol=1e-4)
+
+
+def test_a_gate_with_token_vectors_survives_storage_and_uses_them(tmp_path: Path) -> None:
+    from proscribe.classify.gate import dense_gate_features
+    from proscribe.classify.signals import signals_of
+
+    rng = np.random.default_rng(8)
+    texts = ["we will find you", "lovely weather today"]
+    sigs = [signals_of(t) for t in texts]
+    dense = len(dense_gate_features(texts[0], sigs[0]))
+    plain = LexicalGate(weights=np.linspace(-1, 1, 64 + dense, dtype=np.float32), bias=-0.5, threshold=0.3, buckets=64)
+    tokens = rng.normal(size=(2, 384)).astype(np.float32)
+    gate = LexicalGate(
+        weights=plain.weights, bias=-0.5, threshold=0.3, buckets=64, token_weights=rng.normal(size=384).astype(np.float32),
+        token_mean=np.zeros(384, np.float32), token_scale=np.full(384, 2.0, np.float32),
+    )
+    z_plain = np.log(plain.score(texts, sigs) / (1 - plain.score(texts, sigs)))
+    z = np.log(gate.score(texts, sigs, tokens) / (1 - gate.score(texts, sigs, tokens)))
+    np.testing.assert_allclose(z - z_plain, (tokens / 2.0) @ gate.token_weights, atol=1e-3)
+    gate.save(tmp_path)
+    again = LexicalGate.load(tmp_path)
+    assert again is not None and again.token_weights is not None
+    np.testing.assert_allclose(again.score(texts, sigs, tokens), gate.score(texts, sigs, tokens), atol=1e-3)
+    # A gate file that says it reads token vectors but lacks them is refused.
+    with np.load(tmp_path / "gate.npz") as data:
+        np.savez_compressed(tmp_path / "gate.npz", weights=data["weights"])
+    with pytest.raises(ValueError, match="token_weights"):
+        LexicalGate.load(tmp_path)

@@ -1,4 +1,4 @@
-"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish; everyday-7: admiration, remembrance and calls to join in seven languages; everyday-8: everyday Arabic in many dialects and registers vs violations written in them; threat-6: calls for violence against people outside any terrorist frame vs harsh non-violent demands, figures of speech, news and condemnation)."""
+"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish; everyday-7: admiration, remembrance and calls to join in seven languages; everyday-8: everyday Arabic in many dialects and registers vs violations written in them; everyday-9 and everyday-10: ordinary Gulf, Iraqi, Yemeni, Egyptian, Levantine, Sudanese and Maghrebi chatter, devotional posts and Arabic adverts, with no violations; threat-6: calls for violence against people outside any terrorist frame vs harsh non-violent demands, figures of speech, news and condemnation)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,15 @@ THIRD = {
     "ar-5": ({"ar", "en"}, 14001, 130),
     "everyday-8": ({"ar"}, 15001, 320),
     "threat-6": ({"en", "fa", "ar", "fr", "de", "es", "tr", "ur"}, 15001, 330),
+    "everyday-9": ({"ar"}, 16001, 380),
+    "everyday-10": ({"ar"}, 16401, 380),
 }
 
 # Share of violations: the contrast sets hold both sides about equally; the
-# everyday set is mostly ordinary posts, with some violations in the same register.
-VIOLATION_SHARE = {"everyday-5": (0.10, 0.30), "everyday-6": (0.10, 0.30), "everyday-7": (0.15, 0.35), "everyday-8": (0.10, 0.30)}
+# everyday sets are mostly ordinary posts, with some violations in the same register
+# (everyday-9 and everyday-10 hold none: ordinary posts only).
+VIOLATION_SHARE = {"everyday-5": (0.10, 0.30), "everyday-6": (0.10, 0.30), "everyday-7": (0.15, 0.35), "everyday-8": (0.10, 0.30),
+                   "everyday-9": (0.0, 0.0), "everyday-10": (0.0, 0.0)}
 DEFAULT_VIOLATION_SHARE = (0.30, 0.70)
 
 # corpus_checks knows ids of four digits (up to 9999); sets numbered from 10001

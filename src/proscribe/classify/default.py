@@ -83,7 +83,8 @@ class DefaultClassifier:
             return [True] * len(posts)
         opened = [self.gate.opens(s) for s in sigs]
         if self.lexical_gate is not None:
-            rest = [i for i, o in enumerate(opened) if not o]
+            # A post with no text has nothing for the gate model to read (its token vector would be the prefix's alone).
+            rest = [i for i, o in enumerate(opened) if not o and posts[i].text.strip()]
             scores = self.lexical_gate.score([posts[i].text for i in rest], [sigs[i] for i in rest])
             for i, score in zip(rest, scores):
                 opened[i] = bool(score >= self.lexical_gate.threshold)

@@ -212,6 +212,13 @@ def e5_embedder(depth: int = FULL_DEPTH) -> Embedder:
     return embed
 
 
+def token_vectors(texts: Sequence[str]) -> np.ndarray:
+    """The gate's cheap view of meaning: each text's mean token embedding before e5's layers (`E5Encoder.token_means`)."""
+    if not texts:
+        return np.zeros((0, EMBED_DIM), dtype=np.float32)
+    return encoder().token_means([t[:EMBED_MAX_CHARS] or " " for t in texts])
+
+
 def embedding_cache(depth: int = FULL_DEPTH) -> Path:
     """Where training and evaluation runs keep vectors by text hash, one file per depth."""
     from platformdirs import user_cache_dir

@@ -1,11 +1,15 @@
-"""The gate's second look: a tiny linear model over hashed character n-grams and lexicon signals.
+"""The gate's second look: a small linear model over hashed character n-grams, lexicon signals and token vectors.
 
 The lexicon rule (`signals.Gate`) opens for mentions and strong words; threats
 and praise are written in more ways than any word list holds ("the former
-president will not see next year. I will make sure of it"). This model costs
-about 0.1 ms a post, sees every post the rule keeps back, and opens the gate
-when its violation probability reaches `threshold`, which training sets so
-that nearly every violation in the training data would pass.
+president will not see next year. I will make sure of it"). This model sees
+every post the rule keeps back and opens the gate when its violation
+probability reaches `threshold`, which training sets so that nearly every
+violation in the training data would pass. Besides the n-grams it reads the
+post's mean token embedding before e5's layers (`features.token_vectors`):
+multilingual word meaning without running the encoder, which let the same
+share of violations through while opening for a third fewer everyday posts.
+It costs about 0.3 ms a post, most of it tokenising.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from proscribe.classify.features import ngram_sparse, shape_vector, signal_vector
+from proscribe.classify.features import ngram_sparse, shape_vector, signal_vector, token_vectors
 from proscribe.classify.signals import Signals
 
 GATE_FILE = "gate.npz"
@@ -57,20 +61,32 @@ class LexicalGate:
     bias: float
     threshold: float
     buckets: int = BUCKETS
+    # Token vectors, standardised: ((v - token_mean) / token_scale) @ token_weights. None: n-grams and signals only.
+    token_weights: np.ndarray | None = None
+    token_mean: np.ndarray | None = None
+    token_scale: np.ndarray | None = None
 
-    def score(self, texts: Sequence[str], signals: Sequence[Signals]) -> np.ndarray:
-        """Violation probability per text (numpy only)."""
+    def score(self, texts: Sequence[str], signals: Sequence[Signals], tokens: np.ndarray | None = None) -> np.ndarray:
+        """Violation probability per text. `tokens`: the texts' `token_vectors`, when already at hand."""
         out = np.zeros(len(texts))
+        extra = np.zeros(len(texts))
+        if self.token_weights is not None and len(texts):
+            v = token_vectors(texts) if tokens is None else tokens
+            extra = ((v - self.token_mean) / self.token_scale) @ self.token_weights
         for i, (text, sig) in enumerate(zip(texts, signals)):
             idx, val = ngram_sparse(text, self.buckets)
-            z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense_gate_features(text, sig)) + self.bias
+            z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense_gate_features(text, sig)) + self.bias + float(extra[i])
             out[i] = 1.0 / (1.0 + np.exp(-z))
         return out
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(directory / GATE_FILE, weights=self.weights.astype(np.float16))
-        meta = {"bias": self.bias, "threshold": self.threshold, "buckets": self.buckets}
+        arrays = {"weights": self.weights.astype(np.float16)}
+        if self.token_weights is not None and self.token_mean is not None and self.token_scale is not None:
+            arrays.update(token_weights=self.token_weights.astype(np.float32), token_mean=self.token_mean.astype(np.float32),
+                          token_scale=self.token_scale.astype(np.float32))
+        np.savez_compressed(directory / GATE_FILE, **arrays)
+        meta = {"bias": self.bias, "threshold": self.threshold, "buckets": self.buckets, "token_vectors": self.token_weights is not None}
         (directory / GATE_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
@@ -79,6 +95,12 @@ class LexicalGate:
         if not (directory / GATE_FILE).is_file() or not (directory / GATE_META).is_file():
             return None
         meta = json.loads((directory / GATE_META).read_text(encoding="utf-8"))
+        tokens: dict[str, np.ndarray] = {}
         with np.load(directory / GATE_FILE, allow_pickle=False) as data:
             weights = data["weights"].astype(np.float32)
-        return cls(weights=weights, bias=float(meta["bias"]), threshold=float(meta["threshold"]), buckets=int(meta["buckets"]))
+            if meta.get("token_vectors"):
+                missing = {"token_weights", "token_mean", "token_scale"} - set(data.files)
+                if missing:
+                    raise ValueError(f"{directory / GATE_FILE}: the gate reads token vectors but {', '.join(sorted(missing))} is missing")
+                tokens = {k: data[k].astype(np.float32) for k in ("token_weights", "token_mean", "token_scale")}
+        return cls(weights=weights, bias=float(meta["bias"]), threshold=float(meta["threshold"]), buckets=int(meta["buckets"]), **tokens)
