@@ -164,3 +164,18 @@ def test_a_gate_with_token_vectors_survives_storage_and_uses_them(tmp_path: Path
         np.savez_compressed(tmp_path / "gate.npz", weights=data["weights"])
     with pytest.raises(ValueError, match="token_weights"):
         LexicalGate.load(tmp_path)
+
+
+def test_merged_networks_predict_the_softmax_of_their_mean_logits() -> None:
+    from proscribe.classify.train import _fit_head, _merge, _predict
+
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(120, 6))
+    y = rng.integers(0, 4, size=120)
+    fits = [_fit_head(x, y, 1.0, np.ones(120), 5, seed=k) for k in range(3)]
+    merged = _merge(fits)
+    assert merged[0].shape == (15, 6) and merged[2].shape == (len(LABELS), 15)
+    logits = np.mean([np.log(_predict(f, x)) for f in fits], axis=0)
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(_predict(merged, x), expected / expected.sum(axis=1, keepdims=True), atol=1e-9)
+    assert not np.allclose(_predict(fits[0], x), _predict(fits[1], x))  # the members start apart

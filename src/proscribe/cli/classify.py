@@ -61,6 +61,7 @@ def train_command(
     detect: bool = typer.Option(True, "--detect/--no-detect", help="Use the detector over the starter registry for mention features."),
     depth: Optional[int] = typer.Option(None, "--depth", min=1, max=12, help="Encoder layers to pool the sentence embedding after: fewer are faster, 12 is the whole multilingual-e5-small. Default: the shipped model's."),
     hidden: Optional[int] = typer.Option(None, "--hidden", min=0, max=4096, help="Hidden units of the head (0: a linear head, quicker to train and to read). Default: the shipped model's."),
+    ensemble: Optional[int] = typer.Option(None, "--ensemble", min=1, max=20, help="Networks the head averages (with a hidden layer): more are steadier and slower to train. Default: the shipped model's."),
     db: Optional[str] = DbOption,
 ) -> None:
     """Train the classifier's head on your own labelled posts and write a model directory.
@@ -70,7 +71,7 @@ def train_command(
     """
     from proscribe.classify.features import DEFAULT_DEPTH, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache
     from proscribe.classify.labelled import split
-    from proscribe.classify.train import HIDDEN, default_detector, train, training_fingerprint
+    from proscribe.classify.train import ENSEMBLE, HIDDEN, default_detector, train, training_fingerprint
 
     depth = depth or DEFAULT_DEPTH
     hidden = HIDDEN if hidden is None else hidden
@@ -82,7 +83,7 @@ def train_command(
     with progress("training") as _:
         head, gate, report = train(
             train_set, embed, default_detector() if detect else None, spec=FeatureSpec(embedding_depth=depth),
-            ordinary=_read_ordinary(ordinary) if ordinary else (), hidden=hidden,
+            ordinary=_read_ordinary(ordinary) if ordinary else (), hidden=hidden, ensemble=ENSEMBLE if ensemble is None else ensemble,
             meta={"data": [str(f) for f in files], "fingerprint": training_fingerprint(train_set), "held_out_percent": held_out},
             progress=lambda m: err.print(m) if err.is_terminal else None,
         )
