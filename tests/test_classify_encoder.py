@@ -143,19 +143,22 @@ def test_threads_default_to_omp_num_threads(monkeypatch: pytest.MonkeyPatch) -> 
     assert default_threads() >= 1
 
 
-def test_token_means_are_the_mean_of_each_texts_own_token_embeddings(encoder: E5Encoder) -> None:
-    """The gate's token vectors: all texts' tokens in one pass give what each text gives alone, computed plainly."""
+def test_word_means_are_the_mean_of_each_texts_own_word_embeddings(encoder: E5Encoder) -> None:
+    """The gate's token vectors: the mean of the table rows of each text's tokens, <s> and </s> left out."""
     texts = TEXTS + ["", "word " * 2000]
-    together = encoder.token_means(texts)
-    assert together.shape == (len(texts), 384) and np.isfinite(together).all()
+    means = encoder.word_means(texts)
+    assert means.shape == (len(texts), 384) and np.isfinite(means).all()
     for row, text in enumerate(texts):
-        ids = np.asarray(encoder.ids(text), dtype=np.int64)
-        x = encoder._embed_tokens(ids[None, :])[0]
-        x = x[1:-1] if len(ids) > 2 else x
-        v = x.mean(axis=0)
-        np.testing.assert_allclose(together[row], v / np.linalg.norm(v), atol=1e-5)
-        np.testing.assert_allclose(encoder.token_means([text])[0], together[row], atol=1e-6)
-    assert encoder.token_means([]).shape == (0, 384)
+        ids = encoder.ids(text)
+        assert encoder.token_ids(text) == (ids[1:-1] if len(ids) > 2 else ids)
+        np.testing.assert_allclose(means[row], encoder.word_vectors(np.asarray(encoder.token_ids(text))).mean(axis=0), atol=1e-6)
+    # The rows are the 4-bit table dequantised: the first layer's input before positions, type and norm.
+    one = encoder.word_vectors(np.asarray([encoder.tokenizer.bos]))
+    x = encoder._embed_tokens(np.asarray([[encoder.tokenizer.bos]]))[0, 0]
+    ln = one[0] + encoder._pos[0] + encoder._type
+    ln = (ln - ln.mean()) / np.sqrt(ln.var() + encoder.eps) * encoder._eln[0] + encoder._eln[1]
+    np.testing.assert_allclose(x, ln, atol=1e-4)
+    assert encoder.word_means([]).shape == (0, 384)
     # Meaning, not spelling: a paraphrase lies closer than an unrelated post.
-    a, b, c = encoder.token_means(["we will kill you all", "you will all be killed by us", "lovely weather for a picnic"])
-    assert a @ b > a @ c
+    a, b, c = encoder.word_means(["we will kill you all", "you will all be killed by us", "lovely weather for a picnic"])
+    assert float(np.dot(a, b)) / np.linalg.norm(b) > float(np.dot(a, c)) / np.linalg.norm(c)

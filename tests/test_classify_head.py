@@ -155,6 +155,11 @@ def test_a_gate_with_token_vectors_survives_storage_and_uses_them(tmp_path: Path
     z_plain = np.log(plain.score(texts, sigs) / (1 - plain.score(texts, sigs)))
     z = np.log(gate.score(texts, sigs, tokens) / (1 - gate.score(texts, sigs, tokens)))
     np.testing.assert_allclose(z - z_plain, (tokens / 2.0) @ gate.token_weights, atol=1e-3)
+    # Without vectors at hand the gate works the same part out as a mean of per-token numbers.
+    from proscribe.classify.features import token_vectors
+
+    np.testing.assert_allclose(gate.score(texts, sigs), gate.score(texts, sigs, token_vectors(texts)), atol=1e-5)
+    np.testing.assert_allclose(gate.score(texts, sigs), gate.score(texts, sigs), atol=0)  # the kept numbers change nothing
     gate.save(tmp_path)
     again = LexicalGate.load(tmp_path)
     assert again is not None and again.token_weights is not None

@@ -359,30 +359,25 @@ class E5Encoder:
                 out[chunk] = vecs
         return [outs[depths.index(t)] for t in taps]
 
-    def token_means(self, texts: Sequence[str], prefix: str = PREFIX) -> np.ndarray:
-        """(len(texts), 384): the mean of each text's token embeddings before any layer (word, position and
-        type embeddings, layer-normed; <s> and </s> left out), L2-normalised. No transformer layer runs: all
-        the texts' tokens are looked up and normalised in one pass (a few hundredths of a millisecond a post,
-        besides tokenising, which the word cache shares with `embed_at`)."""
-        out = np.zeros((len(texts), self.H), dtype=np.float32)
-        if not texts:
-            return out
-        tokenized = [self.ids(t, prefix) for t in texts]
-        # The tokens averaged: all but <s> and </s> (an empty text keeps them, having nothing else).
-        keep = [(1, len(ids) - 1) if len(ids) > 2 else (0, len(ids)) for ids in tokenized]
-        flat = np.fromiter((ids[p] for ids, (a, b) in zip(tokenized, keep) for p in range(a, b)), dtype=np.int64)
-        positions = np.fromiter((p for a, b in keep for p in range(a, b)), dtype=np.int64)
-        blocks = self._word[flat]
+    def token_ids(self, text: str, prefix: str = PREFIX) -> list[int]:
+        """The ids `word_means` averages: those of `ids` without <s> and </s> (which an empty text keeps, having nothing else)."""
+        ids = self.ids(text, prefix)
+        return ids[1:-1] if len(ids) > 2 else ids
+
+    def word_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """(len(ids), 384): the rows of the word-embedding table (dequantised; no position, type or norm)."""
+        blocks = self._word[np.asarray(ids, dtype=np.int64)]
         low = (blocks["qs"] & 0x0F).astype(np.float32) - 8.0
         high = (blocks["qs"] >> 4).astype(np.float32) - 8.0
-        x = np.concatenate([low, high], axis=-1) * blocks["d"].astype(np.float32)[..., None]
-        x = x.reshape(len(flat), self.H) + self._pos[positions] + self._type
-        x = self._layernorm(x, self._eln)
-        counts = np.array([b - a for a, b in keep], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        sums = np.add.reduceat(x, starts, axis=0)
-        v = sums / counts[:, None].astype(np.float32)
-        out[:] = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-6)
+        return (np.concatenate([low, high], axis=-1) * blocks["d"].astype(np.float32)[..., None]).reshape(len(blocks), self.H)
+
+    def word_means(self, texts: Sequence[str], prefix: str = PREFIX) -> np.ndarray:
+        """(len(texts), 384): the mean of each text's word embeddings before any layer (`token_ids`). No
+        transformer layer runs; being a mean of table rows, anything linear in it is a mean of per-token numbers
+        (`gate.LexicalGate` keeps those per token id)."""
+        out = np.zeros((len(texts), self.H), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = self.word_vectors(np.asarray(self.token_ids(text, prefix))).mean(axis=0)
         return out
 
     @staticmethod

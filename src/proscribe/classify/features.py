@@ -212,11 +212,16 @@ def e5_embedder(depth: int = FULL_DEPTH) -> Embedder:
     return embed
 
 
+def token_text(text: str) -> str:
+    """What the gate's token vector reads of a post (what the encoder would)."""
+    return text[:EMBED_MAX_CHARS] or " "
+
+
 def token_vectors(texts: Sequence[str]) -> np.ndarray:
-    """The gate's cheap view of meaning: each text's mean token embedding before e5's layers (`E5Encoder.token_means`)."""
+    """The gate's cheap view of meaning: each text's mean word embedding before e5's layers (`E5Encoder.word_means`)."""
     if not texts:
         return np.zeros((0, EMBED_DIM), dtype=np.float32)
-    return encoder().token_means([t[:EMBED_MAX_CHARS] or " " for t in texts])
+    return encoder().word_means([token_text(t) for t in texts])
 
 
 def embedding_cache(depth: int = FULL_DEPTH) -> Path:

@@ -6,22 +6,23 @@ president will not see next year. I will make sure of it"). This model sees
 every post the rule keeps back and opens the gate when its violation
 probability reaches `threshold`, which training sets so that nearly every
 violation in the training data would pass. Besides the n-grams it reads the
-post's mean token embedding before e5's layers (`features.token_vectors`):
-multilingual word meaning without running the encoder, which let the same
-share of violations through while opening for a third fewer everyday posts.
-It costs about 0.3 ms a post, most of it tokenising.
+post's mean word embedding from e5's table (`features.token_vectors`):
+multilingual word meaning without running the encoder. The model is linear
+in that mean, so its part of the score is the mean of one number per token,
+which the gate works out once per token id and keeps: tokenising is the
+whole cost (about 0.3 ms a post for the gate in all).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from proscribe.classify.features import ngram_sparse, shape_vector, signal_vector, token_vectors
+from proscribe.classify.features import encoder, ngram_sparse, shape_vector, signal_vector, token_text
 from proscribe.classify.signals import Signals
 
 GATE_FILE = "gate.npz"
@@ -65,14 +66,32 @@ class LexicalGate:
     token_weights: np.ndarray | None = None
     token_mean: np.ndarray | None = None
     token_scale: np.ndarray | None = None
+    _per_token: dict[int, float] = field(default_factory=dict, repr=False)  # token id -> its word vector's part
+
+    def _token_parts(self, texts: Sequence[str]) -> np.ndarray:
+        """((mean word vector - token_mean) / token_scale) @ token_weights of each text, as a mean over its tokens."""
+        assert self.token_weights is not None and self.token_mean is not None and self.token_scale is not None
+        u = (self.token_weights / self.token_scale).astype(np.float64)
+        enc = encoder()
+        out = np.zeros(len(texts))
+        known = self._per_token
+        for i, text in enumerate(texts):
+            ids = enc.token_ids(token_text(text))
+            new = [t for t in dict.fromkeys(ids) if t not in known]
+            if new:
+                known.update(zip(new, (enc.word_vectors(np.asarray(new)) @ u).tolist()))
+            out[i] = sum(known[t] for t in ids) / len(ids)
+        return out - float(self.token_mean @ u)
 
     def score(self, texts: Sequence[str], signals: Sequence[Signals], tokens: np.ndarray | None = None) -> np.ndarray:
-        """Violation probability per text. `tokens`: the texts' `token_vectors`, when already at hand."""
+        """Violation probability per text. `tokens`: the texts' `features.token_vectors`, when already at hand."""
         out = np.zeros(len(texts))
         extra = np.zeros(len(texts))
         if self.token_weights is not None and len(texts):
-            v = token_vectors(texts) if tokens is None else tokens
-            extra = ((v - self.token_mean) / self.token_scale) @ self.token_weights
+            if tokens is None:
+                extra = self._token_parts(texts)
+            else:
+                extra = ((tokens - self.token_mean) / self.token_scale) @ self.token_weights
         for i, (text, sig) in enumerate(zip(texts, signals)):
             idx, val = ngram_sparse(text, self.buckets)
             z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense_gate_features(text, sig)) + self.bias + float(extra[i])

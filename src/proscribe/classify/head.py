@@ -114,16 +114,25 @@ class Head:
         """Hidden units (0: a linear head)."""
         return 0 if self.hidden_weights is None else int(self.hidden_weights.shape[0])
 
+    def _f64(self, name: str) -> np.ndarray:
+        """A weight array in float64, converted once (the stored arrays are float32)."""
+        cache = self.__dict__.setdefault("_as_f64", {})
+        array = getattr(self, name)
+        hit = cache.get(name)
+        if hit is None or hit[0] is not array:  # converted again if the array was replaced
+            hit = cache[name] = (array, np.asarray(array, dtype=np.float64))
+        return hit[1]
+
     def _pre(self, z: np.ndarray) -> np.ndarray:
         assert self.hidden_weights is not None and self.hidden_bias is not None
-        return z @ self.hidden_weights.T.astype(np.float64) + self.hidden_bias
+        return z @ self._f64("hidden_weights").T + self.hidden_bias
 
     def raw_proba(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
         z = (x - self.mean) / self.scale
         if self.hidden:
             z = np.maximum(self._pre(z), 0.0)
-        return _softmax(z @ self.weights.T.astype(np.float64) + self.bias)
+        return _softmax(z @ self._f64("weights").T + self.bias)
 
     def violation_index(self) -> np.ndarray:
         return np.array([i for i, label in enumerate(self.labels) if not label.startswith("none/")])
@@ -147,9 +156,8 @@ class Head:
         z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
         w = (self.weights[label] - self.weights.mean(axis=0)).astype(np.float64)
         if self.hidden:
-            assert self.hidden_weights is not None
             active = self._pre(z[None, :])[0] > 0
-            w = (w * active) @ self.hidden_weights.astype(np.float64)
+            w = (w * active) @ self._f64("hidden_weights")
         return z * w
 
     # --- storage -------------------------------------------------------------
