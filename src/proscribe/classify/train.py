@@ -42,7 +42,8 @@ MLP_EPOCHS = 200
 ENSEMBLE = 3
 FOLDS = 5
 SEED = 20240208
-GATE_RECALL = 0.99  # share of training violations (out of fold) the whole gate must let through
+GATE_RECALL = 0.985  # share of training violations (out of fold) the whole gate must let through
+# (0.99 let 6.4% of everyday tweets through out of fold against 5.1%, for 0.001 of held-out F1)
 GATE_C = 10.0
 # How much the gate's token vectors weigh against its n-grams (a scale on the standardised vectors). On the
 # training split at 99% of violations let through, 0.05 opened the gate for 4.2% of everyday tweets out of
@@ -279,6 +280,8 @@ def train(
     )
     layers = b"" if head.hidden_weights is None or head.hidden_bias is None else head.hidden_weights.tobytes() + head.hidden_bias.tobytes()
     gate_bytes = lexical_gate.weights.tobytes() + (b"" if lexical_gate.token_weights is None else lexical_gate.token_weights.tobytes())
+    # The thresholds and the calibration decide as much as the weights do.
+    gate_bytes += json.dumps([lexical_gate.threshold, head.calibration.a, head.calibration.b, head.gate_score]).encode()
     digest = hashlib.sha256(layers + head.weights.tobytes() + head.bias.tobytes() + gate_bytes).hexdigest()[:10]
     head.meta = {
         "name": "default",
