@@ -228,11 +228,7 @@ class E5Encoder:
     def _embed_tokens(self, ids: np.ndarray) -> np.ndarray:
         """[B, L] ids -> [B, L, H] word + position + type embeddings, layer-normed."""
         B, L = ids.shape
-        blocks = self._word[ids.reshape(-1)]  # [B*L, H/32]
-        low = (blocks["qs"] & 0x0F).astype(np.float32) - 8.0
-        high = (blocks["qs"] >> 4).astype(np.float32) - 8.0
-        x = np.concatenate([low, high], axis=-1) * blocks["d"].astype(np.float32)[..., None]
-        x = x.reshape(B, L, self.H) + self._pos[:L] + self._type
+        x = self.word_vectors(ids.reshape(-1)).reshape(B, L, self.H) + self._pos[:L] + self._type
         return self._layernorm(x.reshape(B * L, self.H), self._eln).reshape(B, L, self.H)
 
     def _layer_weights(self, i: int) -> dict[str, np.ndarray]:

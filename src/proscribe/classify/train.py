@@ -37,8 +37,7 @@ ALPHA_GRID: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)  # L2 strengths tried for a
 HIDDEN = 128
 MLP_EPOCHS = 200
 # Networks a head averages (merged into one layer of ENSEMBLE * HIDDEN units): three cross-validated at
-# log-loss 0.292 and violation F1 0.916 on the training split, against 0.304 and 0.910 for one; a head
-# trained twice from one seed differs less, too.
+# log-loss 0.292 and violation F1 0.916 on the training split, against 0.304 and 0.910 for one.
 ENSEMBLE = 3
 FOLDS = 5
 SEED = 20240208
@@ -105,17 +104,21 @@ def _fit_head(x: np.ndarray, y: np.ndarray, reg: float, sample_weight: np.ndarra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed number of epochs is the plan
         model.fit(x, y, sample_weight=sample_weight)
-    w1, b1 = model.coefs_[0].T, model.intercepts_[0]
-    out_w, out_b = model.coefs_[1].T, model.intercepts_[1]
-    w = np.zeros((len(LABELS), hidden), dtype=np.float64)
-    b = np.full(len(LABELS), -30.0)  # labels absent from this data
-    for row, cls in enumerate(model.classes_):
-        if len(model.classes_) == 2:  # binary case: one logistic output unit
+    return (model.coefs_[0].T, model.intercepts_[0], *_all_labels(model.classes_, model.coefs_[1].T, model.intercepts_[1]))
+
+
+def _all_labels(classes: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An output layer over every label from sklearn's over the classes it saw (rows of `coef`, one row when two)."""
+    # Classes absent from this data get a large negative bias, so the head still has all labels.
+    w = np.zeros((len(LABELS), coef.shape[1]), dtype=np.float64)
+    b = np.full(len(LABELS), -30.0)
+    for row, cls in enumerate(classes):
+        if len(classes) == 2:  # binary case: sklearn keeps one row (one logistic output unit)
             sign = 1.0 if row == 1 else -1.0
-            w[int(cls)], b[int(cls)] = sign * out_w[0] / 2, sign * out_b[0] / 2
+            w[int(cls)], b[int(cls)] = sign * coef[0] / 2, sign * intercept[0] / 2
         else:
-            w[int(cls)], b[int(cls)] = out_w[row], out_b[row]
-    return w1, b1, w, b
+            w[int(cls)], b[int(cls)] = coef[row], intercept[row]
+    return w, b
 
 
 def _merge(fits: Sequence[Fitted]) -> Fitted:
@@ -145,18 +148,7 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float, sample_weight: np.ndarray | Non
 
     model = LogisticRegression(C=c, max_iter=3000, tol=1e-5)
     model.fit(x, y, sample_weight=sample_weight)
-    # Classes absent from this data get a large negative bias, so the head still has all labels.
-    w = np.zeros((len(LABELS), x.shape[1]), dtype=np.float64)
-    b = np.full(len(LABELS), -30.0)
-    for row, cls in enumerate(model.classes_):
-        if len(model.classes_) == 2:  # binary case: sklearn keeps one row
-            sign = 1.0 if row == 1 else -1.0
-            w[int(cls)] = sign * model.coef_[0] / 2
-            b[int(cls)] = sign * model.intercept_[0] / 2
-        else:
-            w[int(cls)] = model.coef_[row]
-            b[int(cls)] = model.intercept_[row]
-    return w, b
+    return _all_labels(model.classes_, model.coef_, model.intercept_)
 
 
 def _balanced_weights(y: np.ndarray) -> np.ndarray:
