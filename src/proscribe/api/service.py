@@ -58,6 +58,7 @@ class ServiceConfig:
     parts_factory: Callable[[str], Any] | None = None
     session_minutes: int = 8 * 60
     fast_posts: bool = True  # POST /v1/posts in front of the framework (api.app.FastPosts); False: through the route
+    writer_process: bool = False  # decide posts in a child process (api.writer_process), not in a thread of this one
 
 
 class _SerialClassifier:
@@ -94,8 +95,9 @@ class Service:
         self.queue = config.queue.with_profiles(self.profile(name) for name in self.profile_names())
         self._tiers: dict[tuple[str, str], dict[str, int]] = {}
         from proscribe.api.writer import Writer
+        from proscribe.api.writer_process import WriterProcess
 
-        self.writer = Writer(self)
+        self.writer: Writer | WriterProcess = WriterProcess(config) if config.writer_process else Writer(self)
         from proscribe.api.keys import KeyChecker
 
         self.keys = KeyChecker(self.engine)
@@ -151,6 +153,11 @@ class Service:
         """
         from proscribe.classify.base import warm_up
 
+        from proscribe.api.writer_process import WriterProcess
+
+        if isinstance(self.writer, WriterProcess):
+            self.writer.warm()  # the parts live in the writer's process; this one never loads them
+            return
         warm_up(self.parts().classifier)
 
     def _load_parts(self) -> Any:

@@ -21,6 +21,7 @@ def serve(
     high_reach: int = typer.Option(1_000_000, "--high-reach", min=0, help="Followers from which an enforced decision goes to the review queue for a person to confirm, under profiles that name no threshold of their own (thresholds.high_reach_followers)."),
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark the session cookie Secure (serve behind HTTPS)."),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."),
+    writer_process: bool = typer.Option(True, "--writer-process/--writer-thread", help="Decide posts in a second process (the default: the HTTP server and the writer each get a core) or in a thread of this one (one process, about half the memory)."),
 ) -> None:
     """Serve the JSON API (/v1, OpenAPI at /docs) and the reviewers' pages (/queue) until stopped.
 
@@ -48,7 +49,8 @@ def serve(
         except FileError as exc:
             raise fail(f"invalid profile:\n{exc}") from None
         custom[p.name] = p
-    config = ServiceConfig(db_url=url, model=model, queue=QueueSettings(high_reach_followers=high_reach), profiles=custom, secure_cookies=secure_cookies)
+    config = ServiceConfig(db_url=url, model=model, queue=QueueSettings(high_reach_followers=high_reach), profiles=custom, secure_cookies=secure_cookies,
+                           writer_process=writer_process)
     try:
         application = create_app(config)
     except DatabaseError as exc:
@@ -78,4 +80,9 @@ def serve(
     gc.collect()
     gc.freeze()
     err.print(f"serving on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops", highlight=False)
-    uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+    finally:
+        close = getattr(application.state.service.writer, "close", None)
+        if close is not None:
+            close()  # the writer's process answers what it holds, then ends
