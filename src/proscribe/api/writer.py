@@ -314,14 +314,14 @@ class Writer:
         assessed.update(zip(fresh, assess(list(fresh.values()), parts), strict=True))
         todo = [ToDecide(item.post, *assessed[item.post.id], item.post.created_at or job.received) for job, item in order]
 
-        def attempt(_: bool) -> dict[str, str]:  # always looks for stored decisions: the batch did not before
+        def attempt(check: bool) -> dict[str, str]:
             conn = self._connection()
             with conn.begin():
                 s = conn
                 # First the posts and authors: their rows take the write locks the decisions need.
                 ledger_store.ingest(s, [(item.post, item.original) for _, item in order], datetime.now(UTC))
                 decided = decide_batch(
-                    s, profile, todo, tiers=tiers, registry_version=parts.registry_version, check_stored=True, locked=True
+                    s, profile, todo, tiers=tiers, registry_version=parts.registry_version, check_stored=check, locked=True
                 )
                 lines: dict[str, str] = {}
                 made: dict[int, int] = {}  # decided now, by request
@@ -348,7 +348,9 @@ class Writer:
                 return lines
 
         try:
-            lines: dict[str, str] = retrying(attempt)
+            # The first try does not look for posts decided before (a platform rarely sends one again): the
+            # decisions table's unique key then fails the transaction, and the next try looks.
+            lines: dict[str, str] = retrying(attempt, checked=True)
         except Exception:
             self._close()  # a connection the database dropped is not used again
             raise
