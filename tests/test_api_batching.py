@@ -76,3 +76,39 @@ def test_a_call_cancelled_before_its_turn_is_dropped_and_the_thread_ends_when_id
     assert seen == [1, 3]
     assert stopped.wait(30)  # no work: the thread ended; the next call starts another
     assert batcher.submit(Item(4)).result(timeout=30) == 4
+
+
+def test_with_two_workers_an_item_waits_only_while_both_are_busy() -> None:
+    release = threading.Event()
+    busy = threading.Semaphore(0)
+    threads: set[str] = set()
+
+    def handle(items: list[Item]) -> None:
+        threads.add(threading.current_thread().name)
+        if items[0].value < 3:
+            busy.release()
+            release.wait(30)
+        for i in items:
+            i.future.set_result(i.value)
+
+    stopped = threading.Event()
+    ended: list[int] = []
+
+    def on_stop() -> None:
+        ended.append(1)
+        if len(ended) == 2:
+            stopped.set()
+
+    batcher: Batcher[Item] = Batcher("test-batcher", handle, workers=2, idle_seconds=0.05, on_stop=on_stop)
+    first = batcher.submit(Item(1))
+    assert busy.acquire(timeout=30)
+    second = batcher.submit(Item(2))  # taken by the other worker while the first is busy
+    assert busy.acquire(timeout=30)
+    third = batcher.submit(Item(3))  # both busy: it waits
+    with pytest.raises(TimeoutError):
+        third.result(timeout=0.2)
+    release.set()
+    assert [f.result(timeout=30) for f in (first, second, third)] == [1, 2, 3]
+    assert threads == {"test-batcher-1", "test-batcher-2"}
+    assert stopped.wait(30)  # both ended when idle; the next call starts one again
+    assert batcher.submit(Item(4)).result(timeout=30) == 4

@@ -57,7 +57,7 @@ class GatedByMention(StandInClassifier):
         return [None if m else a for m, a in zip(mentions, super().assess(posts, mentions))]
 
 
-def _service(url: str, classifier: Any = None, fail: bool = False) -> Service:
+def _service(url: str, classifier: Any = None, fail: bool = False, assessors: int = 1) -> Service:
     def parts(u: str) -> Any:
         if fail:
             raise MissingPart("the classifier (test) is not available")
@@ -66,7 +66,7 @@ def _service(url: str, classifier: Any = None, fail: bool = False) -> Service:
             loaded.classifier = classifier
         return loaded
 
-    return Service(ServiceConfig(db_url=url, parts_factory=parts))
+    return Service(ServiceConfig(db_url=url, parts_factory=parts, assessors=assessors))
 
 
 def _requests() -> list[tuple[Any, Actor]]:
@@ -222,3 +222,35 @@ def test_a_request_back_from_the_model_is_decided_before_a_newer_one_of_its_acco
     assert '"strikes": 2' in newer.future.result(timeout=30)[0]
     with db.session(sqlite_url) as s:
         assert [e.post_id for e in ledger_store.all_events(s) if str(e.kind) == "strike"] == ["m1", "g2"]
+
+
+class SlowGated(Gated):
+    """`Gated`, whose posts with the word "slow" alone wait for `release`; it may run in two threads at once."""
+
+    concurrent = True
+
+    def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment]:
+        if any("model" in p.text for p in posts):
+            self.modelled.append([p.id for p in posts])
+        if any("slow" in p.text for p in posts):
+            assert self.release.wait(30)
+        return StandInClassifier.assess(self, posts, mentions)
+
+
+def test_with_two_assessors_a_post_at_the_model_holds_back_only_its_own_accounts_later_posts(sqlite_url: str) -> None:
+    gated = SlowGated()
+    svc = _service(sqlite_url, gated, assessors=2)
+    first = svc.writer.submit(svc.prepare(post("m1", "model slow: Glory to Hamas", author="u1", days_ago=3), "meta", PLATFORM))
+    other = svc.writer.submit(svc.prepare(post("m2", "model: Glory to Hamas", author="u2", days_ago=2), "meta", OTHER))
+    assert '"post_id": "m2"' in other.result(timeout=30)[0]  # the second assessor took it while the first waits
+    later = svc.writer.submit(svc.prepare(post("m3", "model: Glory to Hamas", author="u1", days_ago=1), "meta", PLATFORM))
+    with pytest.raises(FutureTimeout):
+        later.result(timeout=0.3)  # assessed, but u1's earlier post is still at the model
+    assert ["m3"] in gated.modelled and not first.done()
+    gated.release.set()
+    assert '"strikes": 1' in first.result(timeout=30)[0]
+    assert '"strikes": 2' in later.result(timeout=30)[0]
+    with db.session(sqlite_url) as s:
+        strikes = [e.post_id for e in ledger_store.all_events(s) if str(e.kind) == "strike"]
+    assert sorted(strikes) == ["m1", "m2", "m3"]
+    assert not svc.writer._with_assessor and not svc.writer._at_assessor

@@ -82,3 +82,18 @@ def test_keyword_baseline_flags_any_in_scope_mention() -> None:
     out = kw.assess([_post(1, "ISIS was defeated at Baghuz, officials said"), _post(2, "lunch")], [[m], []])
     assert out[0].violation and out[0].score == 1.0
     assert not out[1].violation and out[1].context is Context.UNRELATED
+
+
+def test_assessing_in_two_threads_at_once_gives_what_one_thread_gives(clf) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["Glory to the heroes of the blessed operation 🔥", "Lovely walk by the river", "حماس تعلن موافقتها على وقف إطلاق النار",
+             "We will hunt you down and kill you all", "سپاه پاسداران در بیانیه‌ای اعلام کرد", "Join the caravan, brothers, the land of jihad awaits"]
+    batches = [[_post(10 * b + i, t) for i, t in enumerate(texts[b:] + texts[:b])] for b in range(6)]
+    alone = [clf.assess(batch, [[] for _ in batch]) for batch in batches]
+    before = clf.modelled + clf.gated_out
+    assert clf.concurrent
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda batch: clf.assess(batch, [[] for _ in batch]), batches * 3))
+    assert together == alone * 3
+    assert clf.modelled + clf.gated_out - before == 3 * sum(map(len, batches))  # the counters lose nothing

@@ -1,10 +1,11 @@
-"""A worker thread that handles queued requests a batch at a time: every request waiting when it is free.
+"""Worker threads that handle queued requests a batch at a time: every request waiting when one is free.
 
 Under load the batches grow by themselves; at rest a request is handled at
-once, without waiting for others. Each queued item carries a
+once, without waiting for others. Most queues have one worker; with more,
+a request waits only when every worker is busy. Each queued item carries a
 `concurrent.futures.Future` that the handler resolves; whatever the handler
 leaves unresolved (it raised) gets the exception, so no request waits for
-ever. The thread ends after a while with nothing to do and the next request
+ever. A thread ends after a while with nothing to do and the next request
 starts it again (so a test process with many services keeps no idle threads).
 """
 
@@ -24,7 +25,7 @@ T = TypeVar("T", bound=HasFuture)
 
 
 class Batcher(Generic[T]):
-    """One thread over one queue: `handle(batch)` resolves the futures of the items it is given."""
+    """`workers` threads over one queue: `handle(batch)` resolves the futures of the items it is given."""
 
     def __init__(
         self,
@@ -34,24 +35,27 @@ class Batcher(Generic[T]):
         max_size: int = 1000,
         idle_seconds: float = 30.0,
         on_stop: Callable[[], None] | None = None,
+        workers: int = 1,
     ) -> None:
         self.name = name
         self.handle = handle
         self.size = size
         self.max_size = max_size
         self.idle_seconds = idle_seconds
-        self.on_stop = on_stop
+        self.on_stop = on_stop  # called by each thread that ends
+        self.workers = max(1, workers)
         self._items: queue.SimpleQueue[T] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._threads = 0  # running
         self.batches = 0  # batches handled so far (benchmarks and tests read it)
 
     def submit(self, item: T) -> Future:  # type: ignore[type-arg]
         self._items.put(item)
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-                self._thread.start()
+            if self._threads < self.workers:
+                self._threads += 1
+                name = self.name if self.workers == 1 else f"{self.name}-{self._threads}"
+                threading.Thread(target=self._run, name=name, daemon=True).start()
         return item.future
 
     def _run(self) -> None:
@@ -61,7 +65,7 @@ class Batcher(Generic[T]):
             except queue.Empty:
                 with self._lock:
                     if self._items.empty():
-                        self._thread = None
+                        self._threads -= 1
                         if self.on_stop is not None:
                             self.on_stop()
                         return

@@ -59,6 +59,7 @@ class ServiceConfig:
     session_minutes: int = 8 * 60
     fast_posts: bool = True  # POST /v1/posts in front of the framework (api.app.FastPosts); False: through the route
     writer_process: bool = False  # decide posts in a child process (api.writer_process), not in a thread of this one
+    assessors: int = 1  # threads that run the model side by side (api.writer); more than one needs a `concurrent` classifier
 
 
 class _SerialClassifier:
@@ -73,6 +74,8 @@ class _SerialClassifier:
             self.prescreen = inner.prescreen  # the cheap first step needs no turn (see classify.base.Classifier)
 
     def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]]) -> list[Assessment]:
+        if getattr(self.inner, "concurrent", False):
+            return self.inner.assess(posts, mentions)
         with self._lock:
             return self.inner.assess(posts, mentions)
 
@@ -97,7 +100,7 @@ class Service:
         from proscribe.api.writer import Writer
         from proscribe.api.writer_process import WriterProcess
 
-        self.writer: Writer | WriterProcess = WriterProcess(config) if config.writer_process else Writer(self)
+        self.writer: Writer | WriterProcess = WriterProcess(config) if config.writer_process else Writer(self, assessors=config.assessors)
         from proscribe.api.keys import KeyChecker
 
         self.keys = KeyChecker(self.engine)

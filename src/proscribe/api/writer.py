@@ -16,11 +16,13 @@ Assessing takes a second thread when the classifier has a cheap first step
 (`prescreen`, classify.base.Classifier): the writer runs the detector and that
 step itself and decides at once every request it settles; a request with a
 post that needs the model (the sentence encoder: tens of milliseconds) goes to
-the assessor thread, which assesses the requests waiting for it in one call
+an assessor thread, which assesses the requests waiting for it in one call
 and hands them back to the writer. So most requests never wait for another's
-embedding. The order of an account's posts still holds: while a request is
-with the assessor, every later request of any of its authors follows it
-there, and the assessor hands requests back in the order it took them.
+embedding; with several assessor threads (`assessors`, for a classifier that
+allows it), a request at the model waits only while every assessor is busy.
+The order of an account's posts still holds: while a request is with an
+assessor, every later request of any of its authors follows it there, and a
+request is handed back only after every earlier one of its authors.
 
 A batch that fails (a post the classifier chokes on, a database error) is
 decided again request by request, so one bad request fails only itself.
@@ -67,6 +69,7 @@ class Job:
     known: dict[str, Assessment | None] = field(default_factory=dict)
     assessed: dict[str, tuple[Assessment, AccountScreening | None]] | None = None
     failure: BaseException | None = None
+    turn: int = -1  # its place in the order of requests sent to the assessor
 
     @property
     def returned(self) -> bool:
@@ -101,7 +104,11 @@ class Writer:
     then starts it over in a moment the writer is idle (store.service.checkpoint_log).
     """
 
-    def __init__(self, service: Service, max_posts: int = MAX_BATCH_POSTS, idle_seconds: float = IDLE_SECONDS) -> None:
+    def __init__(
+        self, service: Service, max_posts: int = MAX_BATCH_POSTS, idle_seconds: float = IDLE_SECONDS, assessors: int = 1
+    ) -> None:
+        import threading
+
         from proscribe.api.batching import Batcher
 
         self.service = service
@@ -116,9 +123,14 @@ class Writer:
             "proscribe-checkpoint", self._checkpoint, idle_seconds=idle_seconds, on_stop=self._close_checkpoint
         )
         self._assessor: Batcher[Job] = Batcher(
-            "proscribe-assessor", self._assess, size=lambda job: len(job.items), max_size=max_posts, idle_seconds=idle_seconds
+            "proscribe-assessor", self._assess, size=lambda job: len(job.items), max_size=max_posts, idle_seconds=idle_seconds,
+            workers=assessors,
         )
         self._with_assessor: Counter[str] = Counter()  # authors of the requests at the assessor (the writer thread's own)
+        # The requests at the assessors, in the order sent, and whether each is done (see `_assess`).
+        self._at_assessor: dict[int, tuple[Job, bool]] = {}
+        self._sent = 0
+        self._return_lock = threading.Lock()
 
     def _sqlite(self) -> bool:
         return self.service.engine.dialect.name == "sqlite"
@@ -244,6 +256,10 @@ class Writer:
             authors = job.authors()
             if any(self._with_assessor[a] for a in authors) or any(a is None for a in job.known.values()):
                 self._with_assessor.update(authors)
+                with self._return_lock:
+                    job.turn = self._sent
+                    self._sent += 1
+                    self._at_assessor[job.turn] = (job, False)
                 self._assessor.submit(job)
                 continue
             try:
@@ -255,8 +271,35 @@ class Writer:
         return now
 
     def _assess(self, jobs: list[Job]) -> None:
-        """The assessor thread: complete the assessments of the requests waiting (one classifier call when
-        they all go through), then hand them back to the writer in the order taken."""
+        """An assessor thread: complete the assessments of the requests waiting (one classifier call when
+        they all go through), then hand them back to the writer.
+
+        With several assessors, a request is handed back only after every request sent before it that
+        shares an author with it (another assessor may still hold one): an account's posts reach the
+        writer in the order they came, and other accounts' posts do not wait for them.
+        """
+        try:
+            self._assess_all(jobs)
+        finally:
+            for job in jobs:
+                if not job.returned:  # the thread is ending: the writer answers it with this
+                    job.failure = RuntimeError("the assessment was interrupted; send the request again")
+            back: list[Job] = []
+            with self._return_lock:
+                for job in jobs:
+                    self._at_assessor[job.turn] = (job, True)
+                waiting: set[str] = set()  # authors of earlier requests still at an assessor
+                for turn, (job, done) in list(self._at_assessor.items()):  # in the order sent
+                    authors = job.authors()
+                    if done and not authors & waiting:
+                        del self._at_assessor[turn]
+                        back.append(job)
+                    else:
+                        waiting |= authors
+                for job in back:
+                    self._batcher.submit(job)
+
+    def _assess_all(self, jobs: list[Job]) -> None:
         try:
             parts = self.service.parts()
         except Exception as exc:  # the model or registry cannot be loaded: the writer answers each with this
@@ -274,8 +317,6 @@ class Writer:
                             self._complete([job], parts)
                         except Exception as exc:
                             job.failure = exc
-        for job in jobs:
-            self._batcher.submit(job)
 
     @staticmethod
     def _complete(jobs: list[Job], parts: Any) -> None:

@@ -19,6 +19,10 @@ class Classifier(Protocol):
     each post the first step settles alone (what `assess` would give), None for
     each post that needs the model. The service then answers those posts without
     waiting for the model's work on others (api/writer.py).
+
+    A backend whose `assess` may run in several threads at once says so with
+    `concurrent = True`; the service then runs the model for several requests
+    side by side (`serve --assessors`), and otherwise one at a time.
     """
 
     name: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +47,7 @@ class DefaultClassifier:
     """Gate -> features -> head. Posts the gate keeps back are `none/unrelated` at the head's low gate score."""
 
     name = "default"
+    concurrent = True  # `assess` may run in several threads at once (the encoder's sessions are thread-safe)
 
     def __init__(
         self,
@@ -65,6 +67,7 @@ class DefaultClassifier:
         self.version = str(head.meta.get("version", "unversioned"))
         self.gated_out = 0  # posts kept from the model so far (for benchmarks and reports)
         self.modelled = 0
+        self._counting = threading.Lock()
 
     @property
     def embed(self) -> Embedder | None:
@@ -114,8 +117,9 @@ class DefaultClassifier:
         for i, a in enumerate(out):
             if a is None:
                 out[i] = self._gated(posts[i], per_post[i], sigs[i])
-        self.modelled += len(chosen)
-        self.gated_out += len(posts) - len(chosen)
+        with self._counting:
+            self.modelled += len(chosen)
+            self.gated_out += len(posts) - len(chosen)
         return [a for a in out if a is not None]
 
     # --- building assessments ------------------------------------------------

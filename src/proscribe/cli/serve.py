@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
 from proscribe.cli import app
 from proscribe.cli.common import DbOption, err, fail
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @app.command()
@@ -21,6 +29,7 @@ def serve(
     high_reach: int = typer.Option(1_000_000, "--high-reach", min=0, help="Followers from which an enforced decision goes to the review queue for a person to confirm, under profiles that name no threshold of their own (thresholds.high_reach_followers)."),
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark the session cookie Secure (serve behind HTTPS)."),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."),
+    assessors: int | None = typer.Option(None, "--assessors", min=1, max=64, help="Threads that run the model side by side, so that a post reaching the model waits only when all are busy. Default: the usable cores, at most 4."),
     writer_process: bool = typer.Option(True, "--writer-process/--writer-thread", help="Decide posts in a second process (the default: the HTTP server and the writer each get a core) or in a thread of this one (one process, about half the memory)."),
 ) -> None:
     """Serve the JSON API (/v1, OpenAPI at /docs) and the reviewers' pages (/queue) until stopped.
@@ -50,7 +59,7 @@ def serve(
             raise fail(f"invalid profile:\n{exc}") from None
         custom[p.name] = p
     config = ServiceConfig(db_url=url, model=model, queue=QueueSettings(high_reach_followers=high_reach), profiles=custom, secure_cookies=secure_cookies,
-                           writer_process=writer_process)
+                           writer_process=writer_process, assessors=assessors or min(4, _usable_cores()))
     try:
         application = create_app(config)
     except DatabaseError as exc:
