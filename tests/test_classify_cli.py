@@ -25,6 +25,10 @@ def test_train_writes_a_model_that_eval_and_load_use(tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} == {"head.npz", "model.json", "gate.npz", "gate.json"}
     meta = json.loads((out / "model.json").read_text())
     assert meta["trained_on"]["examples"] == 32 and meta["held_out_percent"] == 0
+    # The gate learnt the contexts of the non-violations, for the posts it keeps back.
+    gate = json.loads((out / "gate.json").read_text())
+    assert gate["contexts"] == ["condemnation", "discussion", "human_rights", "news", "satire", "unrelated"]
+    assert meta["trained_on"]["gate"]["context_examples"] == 20
 
     result = _run("eval", str(FIXTURES / "small.jsonl"), "--model", str(out), "--json")
     assert result.exit_code == 0, result.output

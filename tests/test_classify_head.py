@@ -184,3 +184,70 @@ def test_merged_networks_predict_the_softmax_of_their_mean_logits() -> None:
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     np.testing.assert_allclose(_predict(merged, x), expected / expected.sum(axis=1, keepdims=True), atol=1e-9)
     assert not np.allclose(_predict(fits[0], x), _predict(fits[1], x))  # the members start apart
+
+
+def _context_gate(tokens: bool) -> LexicalGate:
+    from proscribe.classify.gate import dense_gate_features
+    from proscribe.classify.signals import signals_of
+
+    rng = np.random.default_rng(10)
+    dense = len(dense_gate_features("x", signals_of("x")))
+    width = 64 + dense
+    return LexicalGate(
+        weights=np.linspace(-1, 1, width, dtype=np.float32), bias=-0.5, threshold=0.3, buckets=64,
+        token_weights=rng.normal(size=384).astype(np.float32) if tokens else None,
+        token_mean=np.zeros(384, np.float32) if tokens else None, token_scale=np.full(384, 2.0, np.float32) if tokens else None,
+        contexts=("news", "satire", "unrelated"), context_weights=rng.normal(size=(3, width)).astype(np.float32),
+        context_bias=np.array([0.1, -0.2, 0.3], np.float32),
+        context_token_weights=rng.normal(size=(3, 384)).astype(np.float32) if tokens else None,
+    )
+
+
+def test_the_gates_context_part_is_a_softmax_over_the_gates_features_and_survives_storage(tmp_path: Path) -> None:
+    from proscribe.classify.features import ngram_sparse, token_vectors
+    from proscribe.classify.gate import dense_gate_features
+    from proscribe.classify.signals import signals_of
+
+    texts = ["officials said the talks resumed", "lol that meme again"]
+    sigs = [signals_of(t) for t in texts]
+    gate = _context_gate(tokens=True)
+    assert gate.context_weights is not None and gate.context_bias is not None and gate.context_token_weights is not None
+    got = gate.context(texts, sigs)
+    tokens = token_vectors(texts)
+    for text, sig, vec, probs in zip(texts, sigs, tokens, got):
+        idx, val = ngram_sparse(text, 64)
+        z = gate.context_weights[:, idx] @ val + gate.context_weights[:, 64:] @ dense_gate_features(text, sig)
+        z = z + gate.context_bias + gate.context_token_weights @ (vec / 2.0)
+        want = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        assert list(probs) == ["news", "satire", "unrelated"]
+        np.testing.assert_allclose(list(probs.values()), want, atol=1e-4)
+    gate.save(tmp_path)
+    assert json.loads((tmp_path / "gate.json").read_text())["contexts"] == ["news", "satire", "unrelated"]
+    again = LexicalGate.load(tmp_path)
+    assert again is not None and again.contexts == gate.contexts
+    for a, b in zip(again.context(texts, sigs), got):
+        np.testing.assert_allclose(list(a.values()), list(b.values()), atol=2e-3)  # weights are kept in float16
+    # A gate without a context part gives no probabilities; a file that names contexts without weights is refused.
+    assert LexicalGate(weights=gate.weights, bias=-0.5, threshold=0.3, buckets=64).context(texts, sigs) == [{}, {}]
+    with np.load(tmp_path / "gate.npz") as data:
+        np.savez_compressed(tmp_path / "gate.npz", **{k: data[k] for k in data.files if k != "context_bias"})
+    with pytest.raises(ValueError, match="context_bias"):
+        LexicalGate.load(tmp_path)
+
+
+def test_a_post_the_gate_keeps_back_gets_the_context_its_words_read() -> None:
+    from proscribe.classify.default import DefaultClassifier
+    from proscribe.model import Account, Post
+
+    gate = _context_gate(tokens=False)
+    gate.threshold = 0.99  # keeps back everything the lexicon rule does
+    assert gate.context_bias is not None
+    gate.context_bias[:] = [9.0, 0.0, 0.0]  # "news" whatever the words
+    clf = DefaultClassifier(_head(FeatureSpec(embedding=False).dim), gate)
+    posts = [Post(id="p1", text="lovely weather today", author=Account(id="a")), Post(id="p2", text="  ", author=Account(id="a"))]
+    news, empty = clf.assess(posts, [[], []])
+    assert news.category is Category.NONE and news.context is Context.NEWS and news.evidence[0].startswith("gate:")
+    assert news.scores["none/news"] > 0.9 and news.scores["none"] == pytest.approx(1 - clf.head.gate_score, abs=1e-4)
+    assert "context news" in news.evidence[-1]
+    assert empty.context is Context.UNRELATED  # no words to read
+    assert clf.prescreen(posts, [[], []]) == [news, empty]

@@ -44,7 +44,7 @@ def post_lang(post: Post) -> str | None:
 
 
 class DefaultClassifier:
-    """Gate -> features -> head. Posts the gate keeps back are `none/unrelated` at the head's low gate score."""
+    """Gate -> features -> head. Posts the gate keeps back are `none` at the head's low gate score, in the context the gate reads."""
 
     name = "default"
     concurrent = True  # `assess` may run in several threads at once (the encoder's sessions are thread-safe)
@@ -82,16 +82,23 @@ class DefaultClassifier:
 
     def opens(self, posts: Sequence[Post], sigs: Sequence[Signals]) -> list[bool]:
         """Whether each post goes to the model: the lexicon rule, then the lexical gate model for the rest."""
+        return self._screen(posts, sigs)[0]
+
+    def _screen(self, posts: Sequence[Post], sigs: Sequence[Signals]) -> tuple[list[bool], list[dict[str, float]]]:
+        """`opens`, and for each post kept back the probability of each context by the gate's words (empty when
+        the gate has no context part, and for a post with no text)."""
+        contexts: list[dict[str, float]] = [{} for _ in posts]
         if not self.use_gate:
-            return [True] * len(posts)
+            return [True] * len(posts), contexts
         opened = [self.gate.opens(s) for s in sigs]
         if self.lexical_gate is not None:
             # A post with no text has nothing for the gate model to read (its token vector would be the prefix's alone).
             rest = [i for i, o in enumerate(opened) if not o and posts[i].text.strip()]
-            scores = self.lexical_gate.score([posts[i].text for i in rest], [sigs[i] for i in rest])
-            for i, score in zip(rest, scores):
+            scores, read = self.lexical_gate.read([posts[i].text for i in rest], [sigs[i] for i in rest])
+            for i, score, c in zip(rest, scores, read):
                 opened[i] = bool(score >= self.lexical_gate.threshold)
-        return opened
+                contexts[i] = c
+        return opened, contexts
 
     def signals(self, post: Post, mentions: Sequence[Mention]) -> Signals:
         return signals_of(post.text, mentions, self.lexicon)
@@ -101,12 +108,14 @@ class DefaultClassifier:
         model (`assess` gives the same for all). Cheap (no encoder), and safe beside a running `assess`."""
         per_post = check_batch(posts, mentions)
         sigs = [self.signals(p, ms) for p, ms in zip(posts, per_post)]
-        return [None if o else self._gated(p, ms, sig) for p, ms, sig, o in zip(posts, per_post, sigs, self.opens(posts, sigs))]
+        opened, contexts = self._screen(posts, sigs)
+        return [None if o else self._gated(p, ms, sig, c) for p, ms, sig, o, c in zip(posts, per_post, sigs, opened, contexts)]
 
     def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]] | None = None) -> list[Assessment]:
         per_post = check_batch(posts, mentions)
         sigs = [self.signals(p, ms) for p, ms in zip(posts, per_post)]
-        chosen = [i for i, o in enumerate(self.opens(posts, sigs)) if o]
+        opened, contexts = self._screen(posts, sigs)
+        chosen = [i for i, o in enumerate(opened) if o]
         out: list[Assessment | None] = [None] * len(posts)
         if chosen:
             x = featurize([posts[i].text for i in chosen], [per_post[i] for i in chosen], [sigs[i] for i in chosen],
@@ -116,7 +125,7 @@ class DefaultClassifier:
                 out[i] = self._assessment(posts[i], per_post[i], sigs[i], x[row], float(p_violation[row]), per_label[row])
         for i, a in enumerate(out):
             if a is None:
-                out[i] = self._gated(posts[i], per_post[i], sigs[i])
+                out[i] = self._gated(posts[i], per_post[i], sigs[i], contexts[i])
         with self._counting:
             self.modelled += len(chosen)
             self.gated_out += len(posts) - len(chosen)
@@ -158,15 +167,23 @@ class DefaultClassifier:
             lines.append(f"signal {group}: {', '.join(dict.fromkeys(words))}")
         return lines
 
-    def _gated(self, post: Post, mentions: Sequence[Mention], sig: Signals) -> Assessment:
+    def _gated(self, post: Post, mentions: Sequence[Mention], sig: Signals, contexts: dict[str, float]) -> Assessment:
         g = self.head.gate_score
         scores = {lab: 0.0 for lab in self.head.labels}
-        scores["none/unrelated"] = round(1.0 - g, 4)
+        context = Context.UNRELATED
+        if contexts:
+            for name, p in contexts.items():
+                scores[f"none/{name}"] = round((1.0 - g) * p, 4)
+            context = Context(max(contexts, key=lambda c: contexts[c]))
+        else:
+            scores["none/unrelated"] = round(1.0 - g, 4)
         scores["none"] = round(1.0 - g, 4)
         words = sig.terms()
         evidence = ["gate: no entity mention, no strong signal, low lexical score" + (f" (weak: {', '.join(words)})" if words else "")]
+        if contexts:
+            evidence.append(f"context {context}: {contexts[str(context)]:.2f} by the gate's words")
         return Assessment(
-            post_id=post.id, category=Category.NONE, context=Context.UNRELATED, score=g, mentions=tuple(mentions),
+            post_id=post.id, category=Category.NONE, context=context, score=g, mentions=tuple(mentions),
             evidence=tuple(evidence), lang=post.lang, model=self._model_name(), scores=scores,
         )
 

@@ -11,6 +11,13 @@ multilingual word meaning without running the encoder. The model is linear
 in that mean, so its part of the score is the mean of one number per token,
 which the gate works out once per token id and keeps: tokenising is the
 whole cost (about 0.3 ms a post for the gate in all).
+
+A post the gate keeps back is not a violation, but it may still be news,
+condemnation, discussion, satire or human-rights talk rather than an
+unrelated post. The gate's context part, a multinomial linear model over the
+same features trained on the labelled non-violations, names that context
+(`context`), so those posts are not all called unrelated for want of the
+encoder.
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -66,36 +75,101 @@ class LexicalGate:
     token_weights: np.ndarray | None = None
     token_mean: np.ndarray | None = None
     token_scale: np.ndarray | None = None
+    # The context part (none of these: every post kept back is "unrelated"): one row of weights per context,
+    # over the same n-gram buckets, dense features and standardised token vectors.
+    contexts: tuple[str, ...] = ()
+    context_weights: np.ndarray | None = None  # (contexts, buckets + dense features)
+    context_bias: np.ndarray | None = None  # (contexts,)
+    context_token_weights: np.ndarray | None = None  # (contexts, 384)
     _per_token: dict[int, float] = field(default_factory=dict, repr=False)  # token id -> its word vector's part
+    _per_token_context: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
-    def _token_parts(self, texts: Sequence[str]) -> np.ndarray:
-        """((mean word vector - token_mean) / token_scale) @ token_weights of each text, as a mean over its tokens."""
+    # Derived once from the weights (a gate's weights are not changed after it is made or loaded).
+    @cached_property
+    def _token_u(self) -> tuple[np.ndarray, float]:
+        """The token vectors' weights over the raw vectors, and the offset of their standardisation."""
         assert self.token_weights is not None and self.token_mean is not None and self.token_scale is not None
         u = (self.token_weights / self.token_scale).astype(np.float64)
-        enc = encoder()
-        out = np.zeros(len(texts))
-        known = self._per_token
-        for i, text in enumerate(texts):
-            ids = enc.token_ids(token_text(text))
-            new = [t for t in dict.fromkeys(ids) if t not in known]
-            if new:
-                known.update(zip(new, (enc.word_vectors(np.asarray(new)) @ u).tolist()))
-            out[i] = sum(known[t] for t in ids) / len(ids)
-        return out - float(self.token_mean @ u)
+        return u, float(self.token_mean @ u)
+
+    @cached_property
+    def _context_u(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The context part's weights as (features, contexts), and its token weights and offset likewise."""
+        assert self.context_weights is not None
+        w = np.ascontiguousarray(self.context_weights.T, dtype=np.float64)
+        if self.context_token_weights is None or self.token_mean is None or self.token_scale is None:
+            return w, np.zeros((0, len(self.contexts))), np.zeros(len(self.contexts))
+        u = (self.context_token_weights / self.token_scale).T.astype(np.float64)
+        return w, u, self.token_mean @ u
+
+    def _mean_over_tokens(self, ids: list[int], known: dict, u: np.ndarray) -> Any:  # type: ignore[type-arg]
+        """The mean over `ids` of each token's word vector @ u, the per-token numbers worked out once and kept."""
+        new = [t for t in dict.fromkeys(ids) if t not in known]
+        if new:
+            part = encoder().word_vectors(np.asarray(new)) @ u
+            known.update(zip(new, part.tolist() if part.ndim == 1 else list(part)))
+        return sum(known[t] for t in ids) / len(ids)
+
+    def _context_of(self, idx: np.ndarray, val: np.ndarray, dense: np.ndarray, ids: list[int] | None) -> dict[str, float]:
+        assert self.context_bias is not None
+        w, u, offset = self._context_u
+        z = val @ w[idx] + dense @ w[self.buckets :] + self.context_bias
+        if ids is not None and len(u):
+            z = z + self._mean_over_tokens(ids, self._per_token_context, u) - offset
+        e = np.exp(z - z.max())
+        return {c: float(v) for c, v in zip(self.contexts, e / e.sum())}
+
+    @property
+    def has_contexts(self) -> bool:
+        return bool(self.contexts) and self.context_weights is not None and self.context_bias is not None
+
+    def read(self, texts: Sequence[str], signals: Sequence[Signals]) -> tuple[np.ndarray, list[dict[str, float]]]:
+        """Each text's violation probability and, for each text the gate keeps back (below `threshold`), the
+        probability of each context (empty for the others, and when the gate has no context part). One pass
+        over each text: its n-grams and tokens serve both."""
+        return self._read(texts, signals, self.has_contexts)
+
+    def _read(self, texts: Sequence[str], signals: Sequence[Signals], with_contexts: bool) -> tuple[np.ndarray, list[dict[str, float]]]:
+        scores = np.zeros(len(texts))
+        contexts: list[dict[str, float]] = []
+        tokens = self.token_weights is not None
+        for i, (text, sig) in enumerate(zip(texts, signals)):
+            idx, val = ngram_sparse(text, self.buckets)
+            dense = dense_gate_features(text, sig)
+            ids = encoder().token_ids(token_text(text)) if tokens else None
+            z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense) + self.bias
+            if ids is not None:
+                u, offset = self._token_u
+                z += float(self._mean_over_tokens(ids, self._per_token, u)) - offset
+            scores[i] = 1.0 / (1.0 + np.exp(-z))
+            contexts.append(self._context_of(idx, val, dense, ids) if with_contexts and scores[i] < self.threshold else {})
+        return scores, contexts
+
+    def context(self, texts: Sequence[str], signals: Sequence[Signals]) -> list[dict[str, float]]:
+        """Each text's probability of each context, whatever its score; empty dicts when the gate has no context part."""
+        if not self.has_contexts:
+            return [{} for _ in texts]
+        tokens = self.token_weights is not None
+        return [
+            self._context_of(*ngram_sparse(text, self.buckets), dense_gate_features(text, sig),
+                             encoder().token_ids(token_text(text)) if tokens else None)
+            for text, sig in zip(texts, signals)
+        ]
 
     def score(self, texts: Sequence[str], signals: Sequence[Signals], tokens: np.ndarray | None = None) -> np.ndarray:
         """Violation probability per text. `tokens`: the texts' `features.token_vectors`, when already at hand."""
+        if self.token_weights is None:
+            return self._plain(texts, signals)
+        if tokens is None:
+            return self._read(texts, signals, with_contexts=False)[0]
+        return self._plain(texts, signals, ((tokens - self.token_mean) / self.token_scale) @ self.token_weights)
+
+    def _plain(self, texts: Sequence[str], signals: Sequence[Signals], extra: np.ndarray | None = None) -> np.ndarray:
         out = np.zeros(len(texts))
-        extra = np.zeros(len(texts))
-        if self.token_weights is not None and len(texts):
-            if tokens is None:
-                extra = self._token_parts(texts)
-            else:
-                extra = ((tokens - self.token_mean) / self.token_scale) @ self.token_weights
         for i, (text, sig) in enumerate(zip(texts, signals)):
             idx, val = ngram_sparse(text, self.buckets)
-            z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense_gate_features(text, sig)) + self.bias + float(extra[i])
-            out[i] = 1.0 / (1.0 + np.exp(-z))
+            z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense_gate_features(text, sig)) + self.bias
+            out[i] = 1.0 / (1.0 + np.exp(-(z + (0.0 if extra is None else float(extra[i])))))
         return out
 
     def save(self, directory: Path) -> None:
@@ -104,8 +178,13 @@ class LexicalGate:
         if self.token_weights is not None and self.token_mean is not None and self.token_scale is not None:
             arrays.update(token_weights=self.token_weights.astype(np.float32), token_mean=self.token_mean.astype(np.float32),
                           token_scale=self.token_scale.astype(np.float32))
+        if self.contexts and self.context_weights is not None and self.context_bias is not None:
+            arrays.update(context_weights=self.context_weights.astype(np.float16), context_bias=self.context_bias.astype(np.float32))
+            if self.context_token_weights is not None:
+                arrays.update(context_token_weights=self.context_token_weights.astype(np.float32))
         np.savez_compressed(directory / GATE_FILE, **arrays)
-        meta = {"bias": self.bias, "threshold": self.threshold, "buckets": self.buckets, "token_vectors": self.token_weights is not None}
+        meta = {"bias": self.bias, "threshold": self.threshold, "buckets": self.buckets, "token_vectors": self.token_weights is not None,
+                "contexts": list(self.contexts) if self.context_weights is not None else []}
         (directory / GATE_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
@@ -122,4 +201,15 @@ class LexicalGate:
                 if missing:
                     raise ValueError(f"{directory / GATE_FILE}: the gate reads token vectors but {', '.join(sorted(missing))} is missing")
                 tokens = {k: data[k].astype(np.float32) for k in ("token_weights", "token_mean", "token_scale")}
-        return cls(weights=weights, bias=float(meta["bias"]), threshold=float(meta["threshold"]), buckets=int(meta["buckets"]), **tokens)
+            contexts = tuple(str(c) for c in meta.get("contexts") or ())
+            parts: dict[str, np.ndarray] = {}
+            if contexts:
+                need = {"context_weights", "context_bias"} | ({"context_token_weights"} if tokens else set())
+                missing = need - set(data.files)
+                if missing:
+                    raise ValueError(f"{directory / GATE_FILE}: the gate names contexts but {', '.join(sorted(missing))} is missing")
+                parts = {k: data[k].astype(np.float32) for k in need}
+                if parts["context_weights"].shape != (len(contexts), len(weights)) or parts["context_bias"].shape != (len(contexts),):
+                    raise ValueError(f"{directory / GATE_FILE}: the context weights do not fit {len(contexts)} contexts")
+        return cls(weights=weights, bias=float(meta["bias"]), threshold=float(meta["threshold"]), buckets=int(meta["buckets"]),
+                   contexts=contexts, **tokens, **parts)

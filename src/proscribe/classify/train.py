@@ -26,7 +26,7 @@ from proscribe.classify.gate import BUCKETS, LexicalGate, gate_matrix
 from proscribe.classify.head import LABELS, VIOLATIONS, Calibration, Head
 from proscribe.classify.labelled import HELD_OUT_PERCENT, Example
 from proscribe.classify.signals import Gate, Signals, signals_of
-from proscribe.model import Mention
+from proscribe.model import Category, Mention
 
 Detector = Callable[[Sequence[str]], list[list[Mention]]]
 
@@ -49,6 +49,9 @@ GATE_C = 10.0
 # fold, against 6.3% without token vectors and 5.9% at 0.2 (with layer-normed, position-aware vectors;
 # plain mean word vectors, which cost nothing at run time, opened it for 6.2% against 7.3% on later data).
 TOKEN_WEIGHT = 0.05
+# The gate's context part: its regularisation is chosen from these by cross-validated log-loss. No class
+# weights: most posts the gate keeps back are unrelated, and the part should say so unless the words say otherwise.
+CONTEXT_C_GRID = (1.0, 3.0, 10.0)
 
 
 @lru_cache(maxsize=1)
@@ -250,10 +253,11 @@ def train(
     say(f"fitting {name}={best_c} on all {len(y)} examples" + (f" ({members} networks)" if members > 1 else ""))
     w1, b1, w, b = _merge([_fit_head(xs, y, best_c, sw, hidden, seed=k) for k in range(members)])
 
-    say("training the gate")
     rule_open = np.array([gate.opens(s) for s in sigs])
     tokens = token_vectors(list(texts) + list(ordinary)) if spec.embedding else None  # no encoder for a head without one
-    lexical_gate, gate_stats = train_gate(texts, viol, sigs, rule_open, ordinary, tokens=tokens)
+    contexts = [e.context.value if e.category is Category.NONE and e.context is not None else None for e in examples]
+    say("training the gate")
+    lexical_gate, gate_stats = train_gate(texts, viol, sigs, rule_open, ordinary, tokens=tokens, contexts=contexts)
     closed = ~rule_open & (lexical_gate.score(texts, sigs, None if tokens is None else tokens[: len(texts)]) < lexical_gate.threshold)
     closed_v = int(np.sum(closed & viol))
     # What the gate keeps back is almost never a violation; smoothed towards a 2% prior.
@@ -272,6 +276,8 @@ def train(
     )
     layers = b"" if head.hidden_weights is None or head.hidden_bias is None else head.hidden_weights.tobytes() + head.hidden_bias.tobytes()
     gate_bytes = lexical_gate.weights.tobytes() + (b"" if lexical_gate.token_weights is None else lexical_gate.token_weights.tobytes())
+    for part in (lexical_gate.context_weights, lexical_gate.context_bias, lexical_gate.context_token_weights):
+        gate_bytes += b"" if part is None else part.tobytes()
     # The thresholds and the calibration decide as much as the weights do.
     gate_bytes += json.dumps([lexical_gate.threshold, head.calibration.a, head.calibration.b, head.gate_score]).encode()
     digest = hashlib.sha256(layers + head.weights.tobytes() + head.bias.tobytes() + gate_bytes).hexdigest()[:10]
@@ -295,8 +301,12 @@ def train_gate(
     ordinary: Sequence[str] = (),
     recall: float = GATE_RECALL,
     tokens: np.ndarray | None = None,
+    contexts: Sequence[str | None] | None = None,
 ) -> tuple[LexicalGate, dict[str, Any]]:
     """The lexical gate model and its threshold: the highest one at which, out of fold, `recall` of violations pass.
+
+    `contexts`: each text's context when it is a non-violation with one (else None); the gate's context
+    part learns them (with two contexts at least; otherwise the gate has no context part).
 
     `tokens`: the token vectors of `texts` then `ordinary` (features.token_vectors), or None for a gate
     over n-grams and signals alone."""
@@ -346,6 +356,33 @@ def train_gate(
         weights=coef[:width].astype(np.float32), bias=float(model.intercept_[0]), threshold=threshold,
         token_weights=None if tokens is None else coef[width:].astype(np.float32), token_mean=token_mean, token_scale=token_scale,
     )
+    rows = [i for i, c in enumerate(contexts or ()) if c]
+    names = sorted({contexts[i] for i in rows}) if contexts else []
+    if len(names) >= 2:
+        assert contexts is not None
+        labels = np.array([names.index(contexts[i]) for i in rows])  # type: ignore[arg-type]
+        xc = x[rows]
+        folds = _folds(labels, FOLDS)
+        best: tuple[float, float, float] | None = None  # log-loss, C, accuracy
+        for c in CONTEXT_C_GRID:
+            oof_c = np.zeros((len(rows), len(names)))
+            for test in folds:
+                mask = np.ones(len(rows), dtype=bool)
+                mask[test] = False
+                fitted = LogisticRegression(C=c, max_iter=3000).fit(xc[mask], labels[mask])
+                oof_c[np.ix_(test, fitted.classes_)] = fitted.predict_proba(xc[test])
+            ll = float(-np.mean(np.log(np.clip(oof_c[np.arange(len(rows)), labels], 1e-9, 1))))
+            acc = float(np.mean(oof_c.argmax(axis=1) == labels))
+            if best is None or ll < best[0]:
+                best = (ll, c, acc)
+        assert best is not None
+        fitted = LogisticRegression(C=best[1], max_iter=3000).fit(xc, labels)
+        gate.contexts = tuple(names)
+        gate.context_weights = fitted.coef_[:, :width].astype(np.float32)
+        gate.context_bias = fitted.intercept_.astype(np.float32)
+        gate.context_token_weights = None if tokens is None else fitted.coef_[:, width:].astype(np.float32)
+        stats.update(context_examples=len(rows), context_c=best[1], context_log_loss_out_of_fold=round(best[0], 4),
+                     context_accuracy_out_of_fold=round(best[2], 4))
     return gate, stats
 
 
