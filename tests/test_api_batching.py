@@ -1,4 +1,4 @@
-"""The batching thread: everything waiting when it is free is one batch; failures reach every caller; cancelled calls are dropped."""
+"""The batching thread: everything waiting when it is free is one batch; failures reach every caller; cancelled or answered calls are dropped."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_a_failing_batch_fails_each_of_its_callers_and_the_next_batch_still_runs
     assert batcher.submit(Item(5)).result(timeout=30) == 5
 
 
-def test_a_call_cancelled_before_its_turn_is_dropped_and_the_thread_ends_when_idle() -> None:
+def test_a_call_cancelled_or_answered_before_its_turn_is_dropped_and_the_thread_ends_when_idle() -> None:
     running, release = threading.Event(), threading.Event()
     seen: list[int] = []
     stopped = threading.Event()
@@ -67,10 +67,12 @@ def test_a_call_cancelled_before_its_turn_is_dropped_and_the_thread_ends_when_id
     batcher: Batcher[Item] = Batcher("test-batcher", handle, idle_seconds=0.05, on_stop=stopped.set)
     batcher.submit(Item(1))
     assert running.wait(30)
-    gone, kept = Item(2), Item(3)
+    gone, answered, kept = Item(2), Item(5), Item(3)
     batcher.submit(gone)
+    batcher.submit(answered)
     batcher.submit(kept)
     assert gone.future.cancel()
+    answered.future.set_exception(RuntimeError("answered elsewhere"))  # e.g. failed while it waited
     release.set()
     assert kept.future.result(timeout=30) == 3
     assert seen == [1, 3]

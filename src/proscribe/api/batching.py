@@ -79,9 +79,9 @@ class Batcher(Generic[T]):
                     break
                 batch.append(item)
                 size += self.size(item)
-            # An item whose caller went away before its turn is dropped (it was never answered). An item
-            # may come back from another Batcher: its future is running already.
-            batch = [item for item in batch if item.future.running() or item.future.set_running_or_notify_cancel()]
+            # An item whose caller went away before its turn is dropped (it was never answered), and so is one
+            # answered already. An item may come back from another Batcher: its future is running already.
+            batch = [item for item in batch if item.future.running() or (not item.future.done() and item.future.set_running_or_notify_cancel())]
             if not batch:
                 continue
             try:
