@@ -23,11 +23,11 @@ encoder.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -81,41 +81,56 @@ class LexicalGate:
     context_weights: np.ndarray | None = None  # (contexts, buckets + dense features)
     context_bias: np.ndarray | None = None  # (contexts,)
     context_token_weights: np.ndarray | None = None  # (contexts, 384)
-    _per_token: dict[int, float] = field(default_factory=dict, repr=False)  # token id -> its word vector's part
-    _per_token_context: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    # Per token id, its word vector's part of the score and of each context's logit (rows of `_table`, worked
+    # out the first time the token is seen and kept; the ids are published only once their row is written).
+    _rows: dict[int, int] = field(default_factory=dict, repr=False)
+    _table: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    _grow: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # Derived once from the weights (a gate's weights are not changed after it is made or loaded).
     @cached_property
-    def _token_u(self) -> tuple[np.ndarray, float]:
-        """The token vectors' weights over the raw vectors, and the offset of their standardisation."""
+    def _token_u(self) -> tuple[np.ndarray, np.ndarray]:
+        """(384, 1 + contexts): what turns a raw word vector into its part of the score and of each context's
+        logit (standardised as in training), and the offset the standardisation adds to each."""
         assert self.token_weights is not None and self.token_mean is not None and self.token_scale is not None
-        u = (self.token_weights / self.token_scale).astype(np.float64)
-        return u, float(self.token_mean @ u)
+        cols = [self.token_weights]
+        if self.has_contexts and self.context_token_weights is not None:
+            cols += list(self.context_token_weights)
+        u = (np.stack(cols, axis=1) / self.token_scale[:, None]).astype(np.float64)
+        return u, self.token_mean @ u
 
     @cached_property
-    def _context_u(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The context part's weights as (features, contexts), and its token weights and offset likewise."""
+    def _context_w(self) -> np.ndarray:
+        """The context part's weights as (features, contexts): a post's n-grams pick rows."""
         assert self.context_weights is not None
-        w = np.ascontiguousarray(self.context_weights.T, dtype=np.float64)
-        if self.context_token_weights is None or self.token_mean is None or self.token_scale is None:
-            return w, np.zeros((0, len(self.contexts))), np.zeros(len(self.contexts))
-        u = (self.context_token_weights / self.token_scale).T.astype(np.float64)
-        return w, u, self.token_mean @ u
+        return np.ascontiguousarray(self.context_weights.T, dtype=np.float64)
 
-    def _mean_over_tokens(self, ids: list[int], known: dict, u: np.ndarray) -> Any:  # type: ignore[type-arg]
-        """The mean over `ids` of each token's word vector @ u, the per-token numbers worked out once and kept."""
-        new = [t for t in dict.fromkeys(ids) if t not in known]
-        if new:
-            part = encoder().word_vectors(np.asarray(new)) @ u
-            known.update(zip(new, part.tolist() if part.ndim == 1 else list(part)))
-        return sum(known[t] for t in ids) / len(ids)
+    def _token_means(self, ids: list[int]) -> np.ndarray:
+        """The mean over a text's tokens of their parts (`_token_u`), less the standardisation's offset."""
+        u, offset = self._token_u
+        rows = self._rows
+        if any(t not in rows for t in ids):
+            with self._grow:
+                new = [t for t in dict.fromkeys(ids) if t not in rows]
+                if new:
+                    count = len(rows)
+                    table = self._table
+                    if count + len(new) > len(table):
+                        table = np.zeros((max(1024, 2 * (count + len(new))), u.shape[1]))
+                        if count:
+                            table[:count] = self._table[:count]
+                    table[count : count + len(new)] = encoder().word_vectors(np.asarray(new)) @ u
+                    self._table = table
+                    rows.update(zip(new, range(count, count + len(new))))
+        return self._table[[rows[t] for t in ids]].mean(axis=0) - offset
 
-    def _context_of(self, idx: np.ndarray, val: np.ndarray, dense: np.ndarray, ids: list[int] | None) -> dict[str, float]:
+    def _context_of(self, idx: np.ndarray, val: np.ndarray, dense: np.ndarray, tokens: np.ndarray | None) -> dict[str, float]:
+        """The context probabilities from a text's n-grams, dense features and `_token_means` (or None)."""
         assert self.context_bias is not None
-        w, u, offset = self._context_u
+        w = self._context_w
         z = val @ w[idx] + dense @ w[self.buckets :] + self.context_bias
-        if ids is not None and len(u):
-            z = z + self._mean_over_tokens(ids, self._per_token_context, u) - offset
+        if tokens is not None and self.context_token_weights is not None:
+            z = z + tokens[1:]
         e = np.exp(z - z.max())
         return {c: float(v) for c, v in zip(self.contexts, e / e.sum())}
 
@@ -136,13 +151,12 @@ class LexicalGate:
         for i, (text, sig) in enumerate(zip(texts, signals)):
             idx, val = ngram_sparse(text, self.buckets)
             dense = dense_gate_features(text, sig)
-            ids = encoder().token_ids(token_text(text)) if tokens else None
+            means = self._token_means(encoder().token_ids(token_text(text))) if tokens else None
             z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense) + self.bias
-            if ids is not None:
-                u, offset = self._token_u
-                z += float(self._mean_over_tokens(ids, self._per_token, u)) - offset
+            if means is not None:
+                z += float(means[0])
             scores[i] = 1.0 / (1.0 + np.exp(-z))
-            contexts.append(self._context_of(idx, val, dense, ids) if with_contexts and scores[i] < self.threshold else {})
+            contexts.append(self._context_of(idx, val, dense, means) if with_contexts and scores[i] < self.threshold else {})
         return scores, contexts
 
     def context(self, texts: Sequence[str], signals: Sequence[Signals]) -> list[dict[str, float]]:
@@ -152,7 +166,7 @@ class LexicalGate:
         tokens = self.token_weights is not None
         return [
             self._context_of(*ngram_sparse(text, self.buckets), dense_gate_features(text, sig),
-                             encoder().token_ids(token_text(text)) if tokens else None)
+                             self._token_means(encoder().token_ids(token_text(text))) if tokens else None)
             for text, sig in zip(texts, signals)
         ]
 
