@@ -233,6 +233,13 @@ def test_the_gates_context_part_is_a_softmax_over_the_gates_features_and_survive
         np.savez_compressed(tmp_path / "gate.npz", **{k: data[k] for k in data.files if k != "context_bias"})
     with pytest.raises(ValueError, match="context_bias"):
         LexicalGate.load(tmp_path)
+    # Context weights that do not fit the contexts named are refused too.
+    gate.save(tmp_path)
+    meta = json.loads((tmp_path / "gate.json").read_text())
+    meta["contexts"] = ["news", "satire"]
+    (tmp_path / "gate.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="do not fit 2 contexts"):
+        LexicalGate.load(tmp_path)
 
 
 def test_a_post_the_gate_keeps_back_gets_the_context_its_words_read() -> None:
