@@ -90,10 +90,8 @@ def main() -> None:
             truth_t = [e.category.value == "threat" for e in corpus.examples]
             pred_t = [x.category.value == "threat" for x in a]
             # The share of the corpus's non-violations called none in the context it maps to (news, or unrelated).
-            kept = [(e, x) for e, x in zip(corpus.examples, a) if not e.violation and e.context]
-            context = sum(1 for e, x in kept if not x.violation and x.context == e.context) / len(kept) if kept else None
             real[key][name] = {"violation": prf(truth_v, pred_v).to_json(), "threat": prf(truth_t, pred_t).to_json(),
-                               "context_accuracy": context}
+                               "context_accuracy": evaluate(items_of(corpus.examples, a)).context_accuracy}
         embed.save()
         full.save()
     embed.save()

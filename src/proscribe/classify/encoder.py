@@ -47,15 +47,20 @@ def default_model_path() -> Path:
     return Path(core._MODELS["original"])
 
 
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def default_threads() -> int:
     """Threads for the encoder: `OMP_NUM_THREADS` when set to a positive number, else the usable cores."""
     env = os.environ.get("OMP_NUM_THREADS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return usable_cores()
 
 
 def _dequantize(blocks: np.ndarray, nout: int, nin: int) -> np.ndarray:

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from proscribe.classify.features import encoder, ngram_sparse, shape_vector, signal_vector, token_text
+from proscribe.classify.head import sigmoid
 from proscribe.classify.signals import Signals
 
 GATE_FILE = "gate.npz"
@@ -138,53 +139,44 @@ class LexicalGate:
     def has_contexts(self) -> bool:
         return bool(self.contexts) and self.context_weights is not None and self.context_bias is not None
 
+    def _view(self, text: str, sig: Signals, tokens: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """What the gate reads of a text: its n-gram buckets and values, its dense features, and (when the gate
+        reads token vectors and `tokens`) its `_token_means`."""
+        idx, val = ngram_sparse(text, self.buckets)
+        means = self._token_means(encoder().token_ids(token_text(text))) if tokens and self.token_weights is not None else None
+        return idx, val, dense_gate_features(text, sig), means
+
+    def _probability(self, idx: np.ndarray, val: np.ndarray, dense: np.ndarray, means: np.ndarray | None, extra: float = 0.0) -> float:
+        z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense) + self.bias
+        if means is not None:
+            z += float(means[0])
+        return float(sigmoid(np.float64(z + extra)))
+
     def read(self, texts: Sequence[str], signals: Sequence[Signals]) -> tuple[np.ndarray, list[dict[str, float]]]:
         """Each text's violation probability and, for each text the gate keeps back (below `threshold`), the
         probability of each context (empty for the others, and when the gate has no context part). One pass
-        over each text: its n-grams and tokens serve both."""
-        return self._read(texts, signals, self.has_contexts)
-
-    def _read(self, texts: Sequence[str], signals: Sequence[Signals], with_contexts: bool) -> tuple[np.ndarray, list[dict[str, float]]]:
+        over each text: what it reads serves both."""
         scores = np.zeros(len(texts))
         contexts: list[dict[str, float]] = []
-        tokens = self.token_weights is not None
         for i, (text, sig) in enumerate(zip(texts, signals)):
-            idx, val = ngram_sparse(text, self.buckets)
-            dense = dense_gate_features(text, sig)
-            means = self._token_means(encoder().token_ids(token_text(text))) if tokens else None
-            z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense) + self.bias
-            if means is not None:
-                z += float(means[0])
-            scores[i] = 1.0 / (1.0 + np.exp(-z))
-            contexts.append(self._context_of(idx, val, dense, means) if with_contexts and scores[i] < self.threshold else {})
+            view = self._view(text, sig)
+            scores[i] = self._probability(*view)
+            contexts.append(self._context_of(*view) if self.has_contexts and scores[i] < self.threshold else {})
         return scores, contexts
 
     def context(self, texts: Sequence[str], signals: Sequence[Signals]) -> list[dict[str, float]]:
         """Each text's probability of each context, whatever its score; empty dicts when the gate has no context part."""
         if not self.has_contexts:
             return [{} for _ in texts]
-        tokens = self.token_weights is not None
-        return [
-            self._context_of(*ngram_sparse(text, self.buckets), dense_gate_features(text, sig),
-                             self._token_means(encoder().token_ids(token_text(text))) if tokens else None)
-            for text, sig in zip(texts, signals)
-        ]
+        return [self._context_of(*self._view(text, sig)) for text, sig in zip(texts, signals)]
 
     def score(self, texts: Sequence[str], signals: Sequence[Signals], tokens: np.ndarray | None = None) -> np.ndarray:
         """Violation probability per text. `tokens`: the texts' `features.token_vectors`, when already at hand."""
-        if self.token_weights is None:
-            return self._plain(texts, signals)
-        if tokens is None:
-            return self._read(texts, signals, with_contexts=False)[0]
-        return self._plain(texts, signals, ((tokens - self.token_mean) / self.token_scale) @ self.token_weights)
-
-    def _plain(self, texts: Sequence[str], signals: Sequence[Signals], extra: np.ndarray | None = None) -> np.ndarray:
-        out = np.zeros(len(texts))
-        for i, (text, sig) in enumerate(zip(texts, signals)):
-            idx, val = ngram_sparse(text, self.buckets)
-            z = float(self.weights[idx] @ val) + float(self.weights[self.buckets :] @ dense_gate_features(text, sig)) + self.bias
-            out[i] = 1.0 / (1.0 + np.exp(-(z + (0.0 if extra is None else float(extra[i])))))
-        return out
+        if tokens is None or self.token_weights is None:
+            return np.array([self._probability(*self._view(text, sig)) for text, sig in zip(texts, signals)], dtype=np.float64)
+        extra = ((tokens - self.token_mean) / self.token_scale) @ self.token_weights
+        return np.array([self._probability(*self._view(text, sig, tokens=False), extra=float(e))
+                         for text, sig, e in zip(texts, signals, extra)], dtype=np.float64)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

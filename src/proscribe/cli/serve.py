@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
 from proscribe.cli import app
 from proscribe.cli.common import DbOption, err, fail
-
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @app.command()
@@ -44,6 +36,7 @@ def serve(
 
     from proscribe.api.app import create_app
     from proscribe.api.service import ServiceConfig
+    from proscribe.classify.encoder import usable_cores
     from proscribe.pipeline import MissingPart
     from proscribe.policy.profile import load
     from proscribe.policy.yamlfile import FileError
@@ -59,7 +52,7 @@ def serve(
             raise fail(f"invalid profile:\n{exc}") from None
         custom[p.name] = p
     config = ServiceConfig(db_url=url, model=model, queue=QueueSettings(high_reach_followers=high_reach), profiles=custom, secure_cookies=secure_cookies,
-                           writer_process=writer_process, assessors=assessors or min(4, _usable_cores()))
+                           writer_process=writer_process, assessors=assessors or min(4, usable_cores()))
     try:
         application = create_app(config)
     except DatabaseError as exc:
