@@ -81,13 +81,23 @@ def test_posts_come_back_as_the_decision_contract_and_are_idempotent(api) -> Non
         ([], "body", "empty"),
         ([post(f"p{i}", "") for i in range(6)], "body", "at most 5"),
         ([post("p", ""), post("p", "")], "posts[1].id", "repeats posts[0]"),
+        ({"id": "p", "text": "", "author": {"id": "a", "followers": 10**30}}, "post.author.followers", "too large"),
+        ({"id": "p", "text": "", "author": {"id": "a", "followers": 2.5}}, "post.author.followers", "not 2.5"),
+        ({"id": "p", "text": "hi \ud800 there", "author": {"id": "a"}}, "post.text", "lone surrogate"),
+        ({"id": "p", "text": "", "author": {"id": "a", "handle": "\udfff"}}, "post.author.handle", "lone surrogate"),
+        ({"id": "p", "text": "", "author": {"id": "a"}, "source": {"app": "x\ud800"}}, "post.source.app", "lone surrogate"),
+        ({"id": "p", "text": "", "created_at": "2999-01-01T00:00:00Z", "author": {"id": "a"}}, "post.created_at", "in the future"),
+        ({"id": "p", "text": "", "author": {"id": "a", "note": "e" * 6000}}, "post.author.note", "at most 5000"),
+        ({"id": "p", "text": "", "author": {"id": "a"}, "x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["deep"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
+         "post.x[0]", "nested too deeply"),
     ],
 )
 def test_bad_posts_get_a_422_naming_the_field_and_nothing_is_written(api, body, field: str, words: str) -> None:  # type: ignore[no-untyped-def]
     client, keys = api
-    r = client.post("/v1/posts?profile=meta", json=body, headers=auth(keys["platform"]))
+    raw = json.dumps(body).encode()  # escapes lone surrogates as JSON allows
+    r = client.post("/v1/posts?profile=meta", content=raw, headers={**auth(keys["platform"]), "content-type": "application/json"})
     assert r.status_code == 422, r.text
-    assert r.json()["field"] == field and words in r.json()["error"]
+    assert r.json()["field"].startswith(field) and words in r.json()["error"], r.json()
     assert client.get("/v1/decisions", headers=auth(keys["auditor"])).json()["decisions"] == []
 
 
@@ -116,6 +126,97 @@ def test_pydantic_errors_name_the_field(api) -> None:  # type: ignore[no-untyped
     assert r.status_code == 422 and r.json()["field"] == "reason" and "required" in r.json()["error"].lower()
     r = client.get("/v1/decisions?limit=0", headers=auth(keys["auditor"]))
     assert r.status_code == 422 and r.json()["field"].endswith("limit")
+    r = client.post("/v1/review/items/1/decision", content=b"nope", headers={**auth(keys["reviewer"]), "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "body" and "not JSON" in r.json()["error"]
+    r = client.post("/v1/appeals", json={"kind": "film", "profile": "meta"}, headers=auth(keys["platform"]))
+    assert r.status_code == 422 and r.json()["field"] == "kind"
+
+
+def test_review_errors_name_the_field(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    client.post("/v1/posts?profile=meta", json=post("p1", "perhaps praise Hamas"), headers=auth(keys["platform"]))
+    item = client.get("/v1/review/items", headers=auth(keys["reviewer"])).json()["items"][0]["id"]
+    client.post(f"/v1/review/items/{item}/claim", headers=auth(keys["reviewer"]))
+    for body, field in [({"outcome": "confirm", "reason": "   "}, "reason"), ({"outcome": "maybe", "reason": "x"}, "outcome"),
+                        ({"outcome": "confirm", "reason": "x", "category": "rudeness"}, "category")]:
+        r = client.post(f"/v1/review/items/{item}/decision", json=body, headers=auth(keys["reviewer"]))
+        assert r.status_code == 422 and r.json()["field"] == field, r.json()
+
+
+def test_numbers_beyond_what_the_database_holds_get_a_422_not_a_crash(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    big = 10**23
+    for method, url, field in [("GET", f"/v1/review/items/{big}", "item_id"), ("POST", f"/v1/review/items/{big}/claim", "item_id"),
+                               ("GET", f"/v1/appeals/{big}", "appeal_id"), ("POST", f"/v1/appeals/{big}/claim", "appeal_id"),
+                               ("GET", f"/v1/audit?before={big}", "before"), ("GET", f"/v1/decisions?after={big}", "after")]:
+        r = client.request(method, url, headers=auth(keys["admin"]))
+        assert r.status_code == 422 and r.json()["field"].endswith(field), (url, r.text)
+    r = client.get(f"/v1/registry/entities/hamas?version={big}", headers=auth(keys["auditor"]))
+    assert r.status_code == 422 and r.json()["field"] == "version"
+
+
+def test_ids_that_are_urls_can_be_read_back(api) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import quote
+
+    client, keys = api
+    pid, aid = "https://example.social/@u/statuses/1", "at://did:plc:abc/app.bsky.actor.profile/self"
+    r = client.post("/v1/posts?profile=meta", json=post(pid, "Glory to Hamas", author=aid), headers=auth(keys["platform"]))
+    assert r.status_code == 200 and r.json()["post_id"] == pid
+    for url in (f"/v1/decisions/{quote(pid, safe='')}", f"/v1/decisions/{pid}"):
+        assert client.get(url, headers=auth(keys["auditor"])).text == r.text
+    assert client.get(f"/v1/decisions/{quote(pid, safe='')}/status", headers=auth(keys["auditor"])).json()["action"] == "remove"
+    account = client.get(f"/v1/accounts/{quote(aid, safe='')}", headers=auth(keys["auditor"]))
+    assert account.status_code == 200 and account.json()["profiles"][0]["strikes"] == 1
+    listed = client.get(f"/v1/accounts/{quote(aid, safe='')}/decisions", headers=auth(keys["auditor"])).json()
+    assert [d["post_id"] for d in listed["decisions"]] == [pid]
+
+
+def test_a_reviewer_confirms_praise_that_names_no_group_and_it_is_enforced(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    r = client.post("/v1/posts?profile=meta", json=post("p1", "Glory to those who planned it", author="a1"), headers=auth(keys["platform"]))
+    assert r.json()["action"] == "review" and r.json()["entities"] == []
+    item = client.get("/v1/review/items", headers=auth(keys["reviewer"])).json()["items"][0]["id"]
+    client.post(f"/v1/review/items/{item}/claim", headers=auth(keys["reviewer"]))
+    done = client.post(f"/v1/review/items/{item}/decision", json={"outcome": "confirm", "reason": "praise of the attack's planners"},
+                       headers=auth(keys["reviewer"]))
+    assert done.status_code == 200, done.text
+    status = client.get("/v1/decisions/p1/status?profile=meta", headers=auth(keys["auditor"])).json()
+    assert status["action"] == "remove" and status["strike"] is True and status["reviewed"] == "confirm"
+    assert client.get("/v1/accounts/a1", headers=auth(keys["auditor"])).json()["profiles"][0]["strikes"] == 1
+
+
+def test_an_appeal_goes_to_another_reviewer_than_the_one_who_reviewed_the_post_after_it_was_filed(db_url: str) -> None:
+    app = make_app(db_url, limits=Limits(body_bytes=20_000, batch=5, text_chars=2_000))
+    keys = {name: make_key(db_url, role, name) for name, role in (("plat", "platform"), ("alice", "reviewer"), ("bob", "reviewer"), ("eve", "auditor"))}
+    with TestClient(app) as client:
+        big = post("p1", "Glory to Hamas", author="star", followers=5_000_000)
+        assert client.post("/v1/posts?profile=meta", json=big, headers=auth(keys["plat"])).json()["action"] == "remove"
+        item = client.get("/v1/review/items", headers=auth(keys["eve"])).json()["items"][0]
+        assert item["reason"] == "high_reach"
+        filed = client.post("/v1/appeals", json={"kind": "content", "profile": "meta", "post_id": "p1"}, headers=auth(keys["plat"])).json()
+        assert filed["excluded"] == []  # nobody but the system has decided the post yet
+        client.post(f"/v1/review/items/{item['id']}/claim", headers=auth(keys["alice"]))
+        ok = client.post(f"/v1/review/items/{item['id']}/decision", json={"outcome": "confirm", "reason": "stands"}, headers=auth(keys["alice"]))
+        assert ok.status_code == 200
+        own = client.post(f"/v1/appeals/{filed['id']}/claim", headers=auth(keys["alice"]))
+        assert own.status_code == 403 and "different reviewer" in own.json()["error"]
+        assert client.post(f"/v1/appeals/{filed['id']}/claim", headers=auth(keys["bob"])).status_code == 200
+
+
+def test_an_appeal_decided_settles_the_posts_review_item(db_url: str) -> None:
+    app = make_app(db_url)
+    keys = {name: make_key(db_url, role, name) for name, role in (("plat", "platform"), ("alice", "reviewer"), ("bob", "reviewer"), ("eve", "auditor"))}
+    with TestClient(app) as client:
+        client.post("/v1/posts?profile=meta", json=post("p1", "Glory to Hamas", author="star", followers=5_000_000), headers=auth(keys["plat"]))
+        item = client.get("/v1/review/items", headers=auth(keys["eve"])).json()["items"][0]["id"]
+        appeal = client.post("/v1/appeals", json={"kind": "content", "profile": "meta", "post_id": "p1"}, headers=auth(keys["plat"])).json()["id"]
+        client.post(f"/v1/appeals/{appeal}/claim", headers=auth(keys["bob"]))
+        client.post(f"/v1/appeals/{appeal}/decision", json={"outcome": "overturn", "reason": "a quotation"}, headers=auth(keys["bob"]))
+        settled = client.get(f"/v1/review/items/{item}", headers=auth(keys["eve"])).json()
+        assert settled["status"] == "closed" and settled["outcome"] == "overturn" and f"appeal {appeal}" in settled["outcome_reason"]
+        late = client.post(f"/v1/review/items/{item}/claim", headers=auth(keys["alice"]))
+        assert late.status_code == 409 and "decided already" in late.json()["error"]
+        assert client.get("/v1/review/items", headers=auth(keys["eve"])).json()["items"] == []
 
 
 def test_accounts_registry_and_links(api) -> None:  # type: ignore[no-untyped-def]

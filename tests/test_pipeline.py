@@ -54,6 +54,11 @@ def verdicts(items: list[InputPost], category: Category = Category.GLORIFICATION
         ('{"id": "p", "text": "", "author": {"id": "a"}, "created_at": 1700000000}', "created_at must be an ISO 8601 string"),
         ('{"id": "p", "text": "", "author": {"id": "a", "role": 3}}', "author.role must be a string"),
         ("[" * 100000, "not JSON"),
+        ('{"id": "p", "text": "hi \\ud800", "author": {"id": "a"}}', "text is not valid Unicode text: a lone surrogate"),
+        ('{"id": "p", "text": "", "author": {"id": "a"}, "meta": {"\\udfff": 1}}', "is not valid Unicode text"),
+        ('{"id": "p", "text": "", "author": {"id": "a", "followers": 1e300}}', "author.followers is too large"),
+        ('{"id": "p", "text": "", "author": {"id": "a"}, "created_at": "2999-01-01T00:00:00Z"}', "created_at is in the future"),
+        ('{"id": "p", "text": "", "author": {"id": "a"}, "x": ' + "[" * 40 + "]" * 40 + "}", "nested too deeply"),
     ],
 )
 def test_bad_lines_are_rejected_with_a_reason(text: str, reason: str) -> None:

@@ -151,3 +151,22 @@ def test_x_suspension_on_repeat_is_not_propagated() -> None:
     d = decide(assessment(Category.GLORIFICATION), post(), history, None, PROFILES["x"], NOW).decision
     assert d.account.action is AccountAction.SUSPEND
     assert [(x.id, x.action) for x in d.linked_accounts] == [("b", AccountAction.NONE)]
+
+
+def test_a_post_called_clean_goes_to_review_when_the_chance_of_any_violation_reaches_the_threshold() -> None:
+    meta = PROFILES["meta"]  # review threshold 0.35
+    spread = {"glorification": 0.2, "support": 0.1, "threat": 0.06, "none": 0.64}
+    out = decide(assessment(Category.NONE, 0.36, context=Context.DISCUSSION, scores=spread), post(), AccountHistory("a1"), None, meta, NOW)
+    assert out.decision.action is ContentAction.REVIEW and "(0.36)" in out.decision.reasons[0]
+    calm = {"glorification": 0.2, "support": 0.1, "none": 0.7}
+    out = decide(assessment(Category.NONE, 0.3, context=Context.DISCUSSION, scores=calm), post(), AccountHistory("a1"), None, meta, NOW)
+    assert out.decision.action is ContentAction.ALLOW
+
+
+def test_a_reviewers_confirmation_acts_without_an_identified_entity() -> None:
+    for name in ("meta", "x"):
+        unconfirmed = decide(assessment(Category.GLORIFICATION, mentions=()), post(), AccountHistory("a1"), None, PROFILES[name], NOW)
+        assert unconfirmed.decision.action is ContentAction.REVIEW
+        confirmed = decide(assessment(Category.GLORIFICATION, mentions=(), confirmed_by="reviewer:alice"), post(), AccountHistory("a1"), None,
+                           PROFILES[name], NOW)
+        assert confirmed.decision.action is not ContentAction.REVIEW and any("reviewer:alice" in r for r in confirmed.decision.reasons)

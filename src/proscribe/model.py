@@ -234,6 +234,7 @@ class Assessment:
     lang: str | None = None
     model: str = ""  # model name and version
     scores: dict[str, float] = field(default_factory=dict)  # per-category probabilities
+    confirmed_by: str | None = None  # a reviewer who confirmed the violation (the policy then needs no identified entity)
 
     @property
     def violation(self) -> bool:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from proscribe.model import Account, AccountScreening, Assessment, Decision, Mention, Post
 
 # --- reading posts ------------------------------------------------------------
 
-_AUTHOR_STRINGS = ("handle", "display_name", "bio", "country", "role", "operator")
-_POST_STRINGS = ("platform", "lang")
+AUTHOR_STRINGS = ("handle", "display_name", "bio", "country", "role", "operator")
+POST_STRINGS = ("platform", "lang")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,37 @@ class Rejected:
 
 class BadPost(ValueError):
     pass
+
+
+MAX_FOLLOWERS = 10**12  # more than any platform has people; keeps counts exact in every database and in JSON numbers
+MAX_DEPTH = 32  # nesting of objects and lists in a post's extra fields
+FUTURE_SKEW = timedelta(days=1)  # how far ahead of this machine's clock a post's created_at may be
+
+
+def json_strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """(path, string) for every string (keys too) in a decoded JSON value; BadPost when it nests too deeply."""
+    if depth > MAX_DEPTH:
+        raise BadPost(f"{path} is nested too deeply (at most {MAX_DEPTH} levels of objects and lists)")
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else key
+            yield inner, key
+            yield from json_strings(item, inner, depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from json_strings(item, f"{path}[{i}]", depth + 1)
+
+
+def _check_text(obj: dict[str, Any]) -> None:
+    """Every string of the post is Unicode that can be stored (no lone surrogate), and nothing nests too deeply."""
+    for path, text in json_strings(obj, ""):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            where = path.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise BadPost(f"{where} is not valid Unicode text: a lone surrogate (\\u{ord(text[exc.start]):04x}) at character {exc.start}") from None
 
 
 def parse_time(value: str) -> datetime:
@@ -76,6 +107,7 @@ def post_from_json(obj: Any, line: int | None = None) -> Post:
     author = obj["author"]
     if not isinstance(author, dict):
         raise BadPost(f"author must be an object, not {_kind(author)}")
+    _check_text(obj)
     if "id" not in author:
         raise BadPost("required field author.id is missing")
     if not isinstance(author["id"], str):
@@ -87,15 +119,18 @@ def post_from_json(obj: Any, line: int | None = None) -> Post:
         if isinstance(followers, bool) or not isinstance(followers, (int, float)) or (
             isinstance(followers, float) and (not math.isfinite(followers) or not followers.is_integer())
         ):
-            raise BadPost(f"author.followers must be a whole number, not {_kind(followers)}")
+            shown = repr(followers)[:40] if isinstance(followers, float) else _kind(followers)
+            raise BadPost(f"author.followers must be a whole number, not {shown}")
         if followers < 0:
             raise BadPost("author.followers must not be negative")
+        if followers > MAX_FOLLOWERS:
+            raise BadPost(f"author.followers is too large (at most {MAX_FOLLOWERS:,})")
         followers = int(followers)
-    strings = {key: _string(author, key, "author.") for key in _AUTHOR_STRINGS}
+    strings = {key: _string(author, key, "author.") for key in AUTHOR_STRINGS}
     account = Account(
         id=author["id"],
         followers=followers,
-        extra={k: v for k, v in author.items() if k not in ("id", "followers", *_AUTHOR_STRINGS)},
+        extra={k: v for k, v in author.items() if k not in ("id", "followers", *AUTHOR_STRINGS)},
         **strings,  # type: ignore[arg-type]
     )
     created = obj.get("created_at")
@@ -107,13 +142,15 @@ def post_from_json(obj: Any, line: int | None = None) -> Post:
             created_at = parse_time(created)
         except ValueError:
             raise BadPost(f"created_at is not an ISO 8601 timestamp: {created[:40]!r}") from None
-    post_strings = {key: _string(obj, key, "") for key in _POST_STRINGS}
+        if created_at > datetime.now(UTC) + FUTURE_SKEW:
+            raise BadPost(f"created_at is in the future: {created[:40]!r} (a post is decided as of the time it was made)")
+    post_strings = {key: _string(obj, key, "") for key in POST_STRINGS}
     return Post(
         id=obj["id"],
         text=obj["text"],
         author=account,
         created_at=created_at,
-        extra={k: v for k, v in obj.items() if k not in ("id", "text", "author", "created_at", *_POST_STRINGS)},
+        extra={k: v for k, v in obj.items() if k not in ("id", "text", "author", "created_at", *POST_STRINGS)},
         line=line,
         **post_strings,  # type: ignore[arg-type]
     )

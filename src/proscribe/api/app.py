@@ -15,9 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proscribe import __version__
-from proscribe.api.service import BadRequest, Service, ServiceConfig, iso
+from proscribe.api.service import BadRequest, RowId, Service, ServiceConfig, iso
 from proscribe.review.actors import Actor, Permission
 from proscribe.review.errors import ReviewError
+from proscribe.store.db import MAX_ROW_ID
 
 # Requests with at most this many posts are checked on the event loop; larger ones in a worker thread.
 INLINE_CHECK = 20
@@ -266,6 +267,10 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":  # its loc is ("body", character offset)
+        at = first.get("loc", ())[-1]
+        reason = (first.get("ctx") or {}).get("error", "invalid JSON")
+        return _error(422, f"the body is not JSON: {reason} (at character {at})", "body")
     field = _field_path(tuple(first.get("loc", ())))
     message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
@@ -296,7 +301,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     @app.exception_handler(ReviewError)
     def _review(_: Request, exc: ReviewError) -> JSONResponse:
-        return _error(exc.status, str(exc))
+        return _error(exc.status, str(exc), getattr(exc, "field", None))
 
     from proscribe.pipeline import MissingPart
 
@@ -306,6 +311,8 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and str(exc.detail) == "There was an error parsing the body":  # e.g. JSON nested too deeply
+            return _error(400, "the body cannot be read as JSON (nested too deeply, or not JSON)", "body")
         return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
@@ -366,7 +373,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         account: str | None = Query(None, max_length=512),
         action: str | None = None,
         violation: bool | None = None,
-        after: int | None = Query(None, ge=0, description="The `next` of the previous page."),
+        after: int | None = Query(None, ge=0, le=MAX_ROW_ID, description="The `next` of the previous page."),
         limit: int = Query(100, ge=1, le=1000),
         _: Actor = reader,
     ) -> Response:
@@ -378,18 +385,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         body = '{"decisions":[' + ",".join(line for _, line in rows) + '],"next":' + (str(rows[-1][0]) if len(rows) == limit else "null") + "}"
         return Response(body, media_type="application/json")
 
-    @app.get("/v1/decisions/{post_id}", tags=["posts"])
-    def decision(post_id: str, profile: str = "meta", _: Actor = reader) -> Response:
-        """The stored decision of one post under one profile, exactly as first returned."""
-        from proscribe.store import ledger as ledger_store
-
-        with svc.session() as s:
-            line = ledger_store.stored_decision(s, post_id, profile)
-        if line is None:
-            raise StarletteHTTPException(404, f"post {post_id!r} has no decision under {profile!r}")
-        return Response(line, media_type="application/json")
-
-    @app.get("/v1/decisions/{post_id}/status", tags=["posts"])
+    @app.get("/v1/decisions/{post_id:path}/status", tags=["posts"])
     def decision_status(post_id: str, profile: str = "meta", _: Actor = reader) -> dict[str, Any]:
         """What happened to the post since: its content action now, reviews, appeals and reversals, with the ledger's events."""
         from proscribe.review.content import content_status
@@ -408,21 +404,27 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             "events": [_event_json(e) for e in events],
         }
 
+    @app.get("/v1/decisions/{post_id:path}", tags=["posts"])
+    def decision(post_id: str, profile: str = "meta", _: Actor = reader) -> Response:
+        """The stored decision of one post under one profile, exactly as first returned."""
+        from proscribe.store import ledger as ledger_store
+
+        with svc.session() as s:
+            line = ledger_store.stored_decision(s, post_id, profile)
+        if line is None:
+            raise StarletteHTTPException(404, f"post {post_id!r} has no decision under {profile!r}")
+        return Response(line, media_type="application/json")
+
     # --- accounts ------------------------------------------------------------------------------
 
-    @app.get("/v1/accounts/{account_id}", tags=["accounts"])
-    def account(account_id: str, profile: list[str] = Query([]), now: str | None = None, _: Actor = reader) -> dict[str, Any]:
-        """An account's state under each profile (standing action, strikes with expiry, history), derived from the ledger."""
-        return account_json(svc, account_id, profile, now)
-
-    @app.get("/v1/accounts/{account_id}/decisions", tags=["accounts"])
+    @app.get("/v1/accounts/{account_id:path}/decisions", tags=["accounts"])
     def account_decisions(account_id: str, profile: str | None = None, _: Actor = reader) -> dict[str, Any]:
         from proscribe.store import ledger as ledger_store
 
         with svc.session() as s:
             return {"account": account_id, "decisions": ledger_store.decisions_of(s, account_id, profile)}
 
-    @app.post("/v1/accounts/{account_id}/links", tags=["accounts"])
+    @app.post("/v1/accounts/{account_id:path}/links", tags=["accounts"])
     def link(account_id: str, body: LinkIn, who: Actor = Depends(need(Permission.ADMIN))) -> dict[str, Any]:
         """Link two accounts run by the same operator, so account actions reach both where the profile says so."""
         from proscribe.store import ledger as ledger_store
@@ -439,6 +441,11 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         except ValueError as exc:
             raise BadRequest(str(exc), "other") from None
         return {"linked": new, "linked_accounts": [{"id": other, "via": via} for other, via in linked]}
+
+    @app.get("/v1/accounts/{account_id:path}", tags=["accounts"])
+    def account(account_id: str, profile: list[str] = Query([]), now: str | None = None, _: Actor = reader) -> dict[str, Any]:
+        """An account's state under each profile (standing action, strikes with expiry, history), derived from the ledger."""
+        return account_json(svc, account_id, profile, now)
 
     # --- registry --------------------------------------------------------------------------------
 
@@ -490,14 +497,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             return {"items": queue.items(s, status, profile, limit)}
 
     @app.get("/v1/review/items/{item_id}", tags=["review"])
-    def review_item(item_id: int, _: Actor = reader) -> dict[str, Any]:
+    def review_item(item_id: RowId, _: Actor = reader) -> dict[str, Any]:
         from proscribe.review import queue
 
         with svc.session() as s:
             return queue.view(queue.get(s, item_id))
 
     @app.post("/v1/review/items/{item_id}/claim", tags=["review"])
-    def review_claim(item_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+    def review_claim(item_id: RowId, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Take an item: no two reviewers hold the same item (409 when someone else does)."""
         from proscribe.review import queue
 
@@ -505,14 +512,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             return queue.view(queue.claim(s, item_id, who, svc.queue))
 
     @app.post("/v1/review/items/{item_id}/release", tags=["review"])
-    def review_release(item_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+    def review_release(item_id: RowId, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         from proscribe.review import queue
 
         with svc.session() as s:
             return queue.view(queue.release(s, item_id, who))
 
     @app.post("/v1/review/items/{item_id}/decision", tags=["review"])
-    def review_decide(item_id: int, body: ReviewDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+    def review_decide(item_id: RowId, body: ReviewDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Confirm, overturn or escalate an item you hold, with a reason; recorded in the ledger."""
         from proscribe.review import queue
 
@@ -540,14 +547,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             return {"appeals": [appeals.view(a) for a in store.appeals_list(s, status, limit)]}
 
     @app.get("/v1/appeals/{appeal_id}", tags=["appeals"])
-    def appeal_get(appeal_id: int, _: Actor = reader) -> dict[str, Any]:
+    def appeal_get(appeal_id: RowId, _: Actor = reader) -> dict[str, Any]:
         from proscribe.review import appeals
 
         with svc.session() as s:
             return appeals.view(appeals.get(s, appeal_id))
 
     @app.post("/v1/appeals/{appeal_id}/claim", tags=["appeals"])
-    def appeal_claim(appeal_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+    def appeal_claim(appeal_id: RowId, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Take an appeal; the reviewers who made the decision appealed cannot (403)."""
         from proscribe.review import appeals
 
@@ -555,7 +562,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             return appeals.view(appeals.claim(s, appeal_id, who, svc.queue))
 
     @app.post("/v1/appeals/{appeal_id}/decision", tags=["appeals"])
-    def appeal_decide(appeal_id: int, body: AppealDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
+    def appeal_decide(appeal_id: RowId, body: AppealDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Uphold or overturn; overturning restores the post, removes the strike and recomputes the account's state."""
         from proscribe.review import appeals
 
@@ -567,7 +574,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
     @app.get("/v1/audit", tags=["audit"])
     def audit(
         limit: int = Query(100, ge=1, le=1000),
-        before: int | None = Query(None, ge=0),
+        before: int | None = Query(None, ge=0, le=MAX_ROW_ID),
         actor_name: str | None = Query(None, alias="actor", max_length=256),
         action: str | None = Query(None, max_length=64),
         _: Actor = Depends(need(Permission.AUDIT)),

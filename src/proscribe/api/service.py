@@ -9,21 +9,27 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, Mapping, Sequence
 
+from fastapi import Path
 from sqlalchemy.orm import Session
 
 from proscribe.model import Assessment, Mention, Post
 from proscribe.policy.profile import SHIPPED, Profile
 from proscribe.review.actors import Actor
 from proscribe.review.queue import QueueSettings
+from proscribe.store.db import MAX_ROW_ID
 
 if TYPE_CHECKING:
     from proscribe.api.writer import Job
 
 REGISTRY_RECHECK_SECONDS = 30.0
 # The field a pipeline message is about: "required field author.id is missing", "author.followers must be ...".
-_FIELD = re.compile(r"^(?:required field ([a-z_.]+) is missing|([a-z_]+(?:\.[a-z_]+)?) (?:must|is not) )")
+_FIELD = re.compile(r"^(?:required field ([a-z_.]+) is missing|([^\s\[.][^\s]*) (?:must|is) )")
+
+
+# A review item's or an appeal's number in a URL: a larger one cannot exist (a 422 naming the field, not a database error).
+RowId = Annotated[int, Path(le=MAX_ROW_ID, description="The number the API gave it.")]
 
 
 class BadRequest(ValueError):
@@ -227,7 +233,7 @@ class Service:
 
     def check_post(self, obj: Any, where: str) -> Post:
         """A Post from one request object, or BadRequest naming the field."""
-        from proscribe.pipeline import BadPost, post_from_json
+        from proscribe.pipeline import AUTHOR_STRINGS, BadPost, json_strings, post_from_json
 
         try:
             post = post_from_json(obj)
@@ -245,6 +251,11 @@ class Service:
         for name, value, most in checks:
             if len(value) > most:
                 raise BadRequest(f"{where}.{name} is too long ({len(value)} characters; at most {most})", f"{where}.{name}")
+        checked = {"id", "text", "created_at", "platform", "lang", "author", "author.id", "author.followers", *(f"author.{k}" for k in AUTHOR_STRINGS)}
+        for path, value in json_strings(obj, ""):  # the other fields, as given (kept with the post and the account)
+            if path not in checked and len(value) > limits.field_chars:
+                shown = path if len(path) <= 80 else path[:77] + "..."
+                raise BadRequest(f"{where}.{shown} is too long ({len(value)} characters; at most {limits.field_chars})", f"{where}.{shown}")
         if "\x00" in post.id or "\x00" in post.author.id:
             raise BadRequest(f"{where}: ids must not contain NUL characters", f"{where}.id")
         return post

@@ -219,7 +219,8 @@ def decide(
             f"this post is decided as of {now.date().isoformat()}, before it, so no action is taken."
         )
     elif category is Category.NONE:
-        doubt = max((float(v) for k, v in assessment.scores.items() if k in _VIOLATIONS), default=0.0)
+        # The chance that the post violates at all: the violation categories' probabilities together.
+        doubt = min(1.0, sum(float(v) for k, v in assessment.scores.items() if k in _VIOLATIONS))
         context = CONTEXT_WORDS.get(assessment.context) if assessment.context else None
         if doubt >= review:
             content = ContentAction.REVIEW
@@ -243,7 +244,12 @@ def decide(
         qualifying = _qualifying(assessment.mentions, profile, tiers, reasons)
         acting = True
         if rule.requires_entity and not qualifying:
-            if profile.without_entity is WithoutEntity.REVIEW:
+            if assessment.confirmed_by:
+                reasons.append(
+                    f"Confirmed as {category} by {assessment.confirmed_by} on review, although no designated entity or event "
+                    "was identified in the post."
+                )
+            elif profile.without_entity is WithoutEntity.REVIEW:
                 content, acting = ContentAction.REVIEW, False
                 reasons.append(f"Classified as {category} (score {score:.2f}) but no designated entity or event was identified: sent to human review.")
             elif profile.without_entity is WithoutEntity.ALLOW:

@@ -23,6 +23,7 @@ from proscribe.registry import codec, merge
 from proscribe.registry.errors import RegistryError
 from proscribe.registry.importers.base import ImportResult
 from proscribe.registry.scope import Scope
+from proscribe.store.db import MAX_ROW_ID
 
 STARTER_ENV = "PROSCRIBE_STARTER"  # a folder of curated YAML to use instead of the shipped starter registry
 
@@ -237,7 +238,7 @@ def resolve(conn: Any, ref: str) -> Any:
         if row is None:
             raise RegistryError("there is no previous version: the registry has one version")
         return row
-    if ref.isdigit():
+    if ref.isdigit() and int(ref) <= MAX_ROW_ID:
         row = store.by_id(conn, int(ref))
         if row is not None:
             return row

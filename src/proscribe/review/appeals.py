@@ -21,7 +21,7 @@ from proscribe.policy.profile import Profile
 from proscribe.review.actors import Actor, Permission
 from proscribe.review.content import content_status
 from proscribe.review.errors import Conflict, Forbidden, Invalid, NotFound
-from proscribe.review.queue import MAX_REASON, QueueSettings, _reason
+from proscribe.review.queue import MAX_REASON, QueueSettings, _log, _reason
 
 MAX_STATEMENT = 5000
 
@@ -145,6 +145,35 @@ def file(
     return get(session, appeal_id)
 
 
+def _excluded(session: Session, appeal: dict[str, Any]) -> set[str]:
+    """Who may not decide the appeal: those recorded when it was filed, and anyone who has since reviewed or
+    decided the post appealed (a high-reach removal stays in the review queue while its appeal is open)."""
+    from proscribe.store import service as store
+
+    names = set(appeal.get("excluded") or [])
+    if appeal.get("post_id"):
+        item = store.review_item_for(session, appeal["post_id"], appeal["profile"])
+        events = store.events_of_post(session, appeal["post_id"], appeal["profile"])
+        names.update(_deciders(events, [item["decided_by"]] if item and item.get("decided_by") else []))
+    return names
+
+
+def _settle_review(session: Session, appeal: dict[str, Any], actor: Actor, outcome: AppealOutcome, reason: str, now: datetime) -> None:
+    """A content appeal decided settles the post's review item still waiting (a high-reach removal is queued and
+    in force at once): it is closed with the appeal's outcome, so nobody confirms a post the appeal restored."""
+    from proscribe.store import service as store
+
+    item = store.review_item_for(session, appeal["post_id"], appeal["profile"])
+    if item is None or item["status"] == "closed":
+        return
+    done = "overturn" if outcome is AppealOutcome.OVERTURN else "confirm"
+    note = f"settled by appeal {appeal['id']} ({outcome}): {reason}"
+    store.update_review_item(
+        session, item["id"], None, status="closed", outcome=done, outcome_reason=note, decided_by=actor.label, decided_at=now,
+        claimed_by=None, claimed_at=None, history=_log(item, actor, f"appeal {outcome}", now, appeal=appeal["id"], reason=reason),
+    )
+
+
 def claim(session: Session, appeal_id: int, actor: Actor, settings: QueueSettings, now: datetime | None = None) -> dict[str, Any]:
     """Claim an appeal; Forbidden for a reviewer who made the decision appealed, Conflict when someone holds it."""
     from proscribe.store import service as store
@@ -157,8 +186,8 @@ def claim(session: Session, appeal_id: int, actor: Actor, settings: QueueSetting
         return appeal
     if appeal["status"] == "closed":
         raise Conflict(f"appeal {appeal_id} was decided already ({appeal['outcome']} by {appeal['decided_by']})")
-    if actor.label in (appeal.get("excluded") or []):
-        raise Forbidden(f"appeal {appeal_id} must go to a different reviewer: {actor.label} made the decision appealed")
+    if actor.label in _excluded(session, appeal):
+        raise Forbidden(f"appeal {appeal_id} must go to a different reviewer: {actor.label} made or reviewed the decision appealed")
     stale = now - timedelta(minutes=settings.claim_minutes)
     if not store.claim_appeal(session, appeal_id, actor.label, stale):
         raise Conflict(f"appeal {appeal_id} is held by {get(session, appeal_id)['claimed_by']}")
@@ -189,6 +218,8 @@ def decide(
     appeal = get(session, appeal_id)
     if appeal["status"] != "claimed" or appeal["claimed_by"] != actor.label:
         raise Conflict(f"claim appeal {appeal_id} first (it is {appeal['status']})")
+    if actor.label in _excluded(session, appeal):  # reviewed the post after claiming its appeal
+        raise Forbidden(f"appeal {appeal_id} must go to a different reviewer: {actor.label} made or reviewed the decision appealed")
     profile = profiles(appeal["profile"])
     account = appeal["account_id"]
     ledger_store.lock_account(session, account)
@@ -208,6 +239,8 @@ def decide(
                         {"appeal": appeal_id, "outcome": str(outcome), "reason": text}, actor.label),
     )
     after = _standing(session, account, profile, now).standing
+    if appeal["kind"] == AppealKind.CONTENT:
+        _settle_review(session, appeal, actor, outcome, text, now)
     store.update_appeal(
         session, appeal_id, actor.label, status="closed", outcome=str(outcome), outcome_reason=text, decided_by=actor.label, decided_at=now
     )

@@ -24,4 +24,10 @@ class Forbidden(ReviewError):
 
 
 class Invalid(ReviewError):
+    """A field of the request is wrong; `field` names it (by default the message's first word: "reason is required")."""
+
     status = 422
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field or message.split(" ", 1)[0]

@@ -290,6 +290,7 @@ def enforce(
         mentions=_mentions(decision),
         evidence=(f"confirmed by {actor.label}",),
         model=f"review:{actor.label}",
+        confirmed_by=actor.label,
     )
     linked = ledger_store.linked_accounts(session, author)
     events = ledger_store.events_for(session, [author, *(other for other, _ in linked)], profile.name)

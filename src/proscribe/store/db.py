@@ -17,6 +17,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 ENV_VAR = "PROSCRIBE_DB"
+MAX_ROW_ID = 2**63 - 1  # the largest row id or integer column value SQLite and PostgreSQL (BIGINT) hold
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # Constraint names that PostgreSQL and SQLite both accept and Alembic can refer to.

@@ -24,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
-from proscribe.api.service import Service, iso
+from proscribe.api.service import RowId, Service, iso
 from proscribe.review.actors import Actor, Permission
 from proscribe.review.errors import ReviewError
 
@@ -247,7 +247,7 @@ def mount(app: FastAPI, svc: Service) -> None:
 
     @app.get("/items/{item_id}", include_in_schema=False, response_class=HTMLResponse)
     @page
-    def item_page(request: Request, item_id: int) -> Response:
+    def item_page(request: Request, item_id: RowId) -> Response:
         from proscribe.review import queue
 
         who = pages.actor(request)
@@ -259,7 +259,7 @@ def mount(app: FastAPI, svc: Service) -> None:
 
     @app.post("/items/{item_id}/claim", include_in_schema=False)
     @page
-    async def item_claim(request: Request, item_id: int) -> Response:
+    async def item_claim(request: Request, item_id: RowId) -> Response:
         from proscribe.review import queue
 
         await pages.check_csrf(request)
@@ -270,7 +270,7 @@ def mount(app: FastAPI, svc: Service) -> None:
 
     @app.post("/items/{item_id}/release", include_in_schema=False)
     @page
-    async def item_release(request: Request, item_id: int) -> Response:
+    async def item_release(request: Request, item_id: RowId) -> Response:
         from proscribe.review import queue
 
         await pages.check_csrf(request)
@@ -281,7 +281,7 @@ def mount(app: FastAPI, svc: Service) -> None:
 
     @app.post("/items/{item_id}/decide", include_in_schema=False)
     @page
-    async def item_decide(request: Request, item_id: int) -> Response:
+    async def item_decide(request: Request, item_id: RowId) -> Response:
         from proscribe.review import queue
 
         form = await pages.check_csrf(request)
@@ -308,7 +308,7 @@ def mount(app: FastAPI, svc: Service) -> None:
 
     @app.get("/appeals/{appeal_id}", include_in_schema=False, response_class=HTMLResponse)
     @page
-    def appeal_page(request: Request, appeal_id: int) -> Response:
+    def appeal_page(request: Request, appeal_id: RowId) -> Response:
         from proscribe.review import appeals
 
         who = pages.actor(request)
@@ -320,7 +320,7 @@ def mount(app: FastAPI, svc: Service) -> None:
 
     @app.post("/appeals/{appeal_id}/claim", include_in_schema=False)
     @page
-    async def appeal_claim(request: Request, appeal_id: int) -> Response:
+    async def appeal_claim(request: Request, appeal_id: RowId) -> Response:
         from proscribe.review import appeals
 
         await pages.check_csrf(request)
@@ -331,7 +331,7 @@ def mount(app: FastAPI, svc: Service) -> None:
 
     @app.post("/appeals/{appeal_id}/decide", include_in_schema=False)
     @page
-    async def appeal_decide(request: Request, appeal_id: int) -> Response:
+    async def appeal_decide(request: Request, appeal_id: RowId) -> Response:
         from proscribe.review import appeals
 
         form = await pages.check_csrf(request)
@@ -372,7 +372,7 @@ def mount(app: FastAPI, svc: Service) -> None:
         related = [(r, snap.by_id(r.target)) for r in entity.relations]
         return pages.render(request, "entity.html", actor=who, entity=entity, related=related, version=snap.version)
 
-    @app.get("/accounts/{account_id}", include_in_schema=False, response_class=HTMLResponse)
+    @app.get("/accounts/{account_id:path}", include_in_schema=False, response_class=HTMLResponse)
     @page
     def account_page(request: Request, account_id: str) -> Response:
         from proscribe.store import service as store
