@@ -130,6 +130,9 @@ def test_pydantic_errors_name_the_field(api) -> None:  # type: ignore[no-untyped
     assert r.status_code == 422 and r.json()["field"] == "body" and "not JSON" in r.json()["error"]
     r = client.post("/v1/appeals", json={"kind": "film", "profile": "meta"}, headers=auth(keys["platform"]))
     assert r.status_code == 422 and r.json()["field"] == "kind"
+    for url, field in [("/v1/review/items?status=bogus", "status"), ("/v1/appeals?status=bogus", "status"), ("/v1/review/items?profile=nope", "profile")]:
+        r = client.get(url, headers=auth(keys["auditor"]))
+        assert r.status_code == 422 and field in r.json()["field"], r.text
 
 
 def test_review_errors_name_the_field(api) -> None:  # type: ignore[no-untyped-def]

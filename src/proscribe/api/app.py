@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -129,7 +129,7 @@ class _TooLarge(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"error": f"request body too large: at most {limit} bytes", "field": "body"}).encode()
+    body = _error_body(f"request body too large: at most {limit} bytes", "body")
     await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
@@ -483,7 +483,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     @app.get("/v1/review/items", tags=["review"])
     def review_items(
-        status: list[str] = Query(["open", "escalated"], description="open, claimed, escalated, closed"),
+        status: list[Literal["open", "claimed", "escalated", "closed"]] = Query(["open", "escalated"], description="open, claimed, escalated, closed"),
         profile: str | None = None,
         limit: int = Query(100, ge=1, le=1000),
         _: Actor = reader,
@@ -491,6 +491,8 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         """The queue, highest priority first (severity, reach, time waiting)."""
         from proscribe.review import queue
 
+        if profile:
+            svc.profile(profile)  # an unknown name is a 422 naming `profile`, not an empty queue
         with svc.session() as s:
             queue.sync(s, svc.queue)
         with svc.session() as s:
@@ -539,7 +541,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             return appeals.view(appeals.file(s, who, body.kind, profile, body.statement, body.post_id, body.account_id))
 
     @app.get("/v1/appeals", tags=["appeals"])
-    def appeal_list(status: list[str] = Query(["open", "claimed"]), limit: int = Query(100, ge=1, le=1000), _: Actor = reader) -> dict[str, Any]:
+    def appeal_list(status: list[Literal["open", "claimed", "closed"]] = Query(["open", "claimed"]), limit: int = Query(100, ge=1, le=1000), _: Actor = reader) -> dict[str, Any]:
         from proscribe.review import appeals
         from proscribe.store import service as store
 
