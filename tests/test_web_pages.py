@@ -79,6 +79,52 @@ def test_a_revoked_key_ends_the_session(seeded) -> None:  # type: ignore[no-unty
         assert client.get("/queue").status_code == 303
 
 
+
+def _sign_in(client: TestClient, key: str) -> str:
+    """Sign in with a fresh cookie jar, as another browser would; the session's cookie."""
+    client.cookies.clear()
+    client.post("/login", data={"key": key, "csrf": _csrf(client.get("/login").text)})
+    return client.cookies["proscribe_session"]
+
+
+def _use(client: TestClient, cookie: str) -> None:
+    client.cookies.clear()
+    client.cookies.set("proscribe_session", cookie)
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(seeded) -> None:  # type: ignore[no-untyped-def]
+    url, _ = seeded
+    reviewer = make_key(url, "reviewer", "carol")
+    with TestClient(make_app(url), follow_redirects=False) as client:
+        other = _sign_in(client, reviewer)  # the same key signed in from a second browser
+        copied = _sign_in(client, reviewer)
+        page = client.get("/queue")
+        assert page.status_code == 200 and "carol" in page.text
+        token = _csrf(page.text)
+        out = client.post("/logout", data={"csrf": token})
+        assert out.status_code == 303 and out.headers["location"] == "/login"
+
+        _use(client, copied)  # the cookie as it was before signing out
+        again = client.get("/queue")
+        assert again.status_code == 303 and again.headers["location"] == "/login?next=/queue"
+        _use(client, copied)
+        assert client.post("/items/1/claim", data={"csrf": token}).headers["location"].startswith("/login")
+
+        _use(client, other)  # the second browser is still signed in
+        assert client.get("/queue").status_code == 200
+
+
+def test_signing_in_again_ends_the_session_the_browser_had(seeded) -> None:  # type: ignore[no-untyped-def]
+    url, _ = seeded
+    first, second = make_key(url, "reviewer", "dana"), make_key(url, "auditor", "eve")
+    with TestClient(make_app(url), follow_redirects=False) as client:
+        before = _sign_in(client, first)
+        client.post("/login", data={"key": second, "csrf": _csrf(client.get("/queue").text)})
+        assert "eve" in client.get("/queue").text
+        _use(client, before)
+        assert client.get("/queue").status_code == 303
+
+
 def test_pages_render_for_an_auditor_without_decision_buttons(seeded) -> None:  # type: ignore[no-untyped-def]
     url, _ = seeded
     auditor = make_key(url, "auditor", "eve")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, Mapping, Sequence
 
 from fastapi import Path
@@ -218,13 +219,35 @@ class Service:
         """The actor of a presented key, read from the database now (a revoked key stops at once)."""
         return self.keys.check(presented).result()
 
-    def actor_by_key_id(self, key_id: str) -> Actor | None:
-        """The actor of a still-valid key (the web session keeps the key id, never the key)."""
+    # --- web sessions ---------------------------------------------------------------------
+
+    def start_web_session(self, key_id: str) -> str:
+        """A new web session for a signed-in key: its random id, for the cookie (the database keeps its sha256)."""
+        from proscribe.api.keys import digest
+        from proscribe.store import service as store
+
+        session_id = secrets.token_urlsafe(32)
+        ends = datetime.now(UTC) + timedelta(minutes=self.config.session_minutes)
+        with self.session() as s:
+            store.add_web_session(s, digest(session_id), key_id, ends)
+        return session_id
+
+    def end_web_session(self, session_id: str) -> None:
+        """Sign out: the session ends on the server, for every copy of its cookie."""
+        from proscribe.api.keys import digest
+        from proscribe.store import service as store
+
+        with self.session() as s:
+            store.end_web_session(s, digest(session_id))
+
+    def actor_by_web_session(self, session_id: str) -> Actor | None:
+        """The actor of a web session that has not ended or expired, whose key is still valid (both read now)."""
+        from proscribe.api.keys import digest
         from proscribe.review.actors import Role
         from proscribe.store import service as store
 
         with self.session() as s:
-            row = store.key_by_id(s, key_id)
+            row = store.key_by_web_session(s, digest(session_id))
         if row is None or not row.active:
             return None
         return Actor(row.key_id, row.name, Role(row.role))

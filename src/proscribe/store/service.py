@@ -1,4 +1,4 @@
-"""Service tables (API keys, audit log, review items, appeals, settings) and the queries over them.
+"""Service tables (API keys, web sessions, audit log, review items, appeals, settings) and the queries over them.
 
 Review items and appeals refer to posts, accounts and ledger events by their
 ids only (no foreign keys into the ledger's tables): each part migrates on its
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
+    delete,
     func,
     or_,
     select,
@@ -53,6 +55,17 @@ api_keys = Table(
     Column("created_by", String(256), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("last_used_at", DateTime(timezone=True), nullable=True),
+)
+
+web_sessions = Table(
+    "service_web_sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False, unique=True),  # sha256 of the session id the cookie holds, hex
+    Column("key_id", String(32), ForeignKey("service_api_keys.key_id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_service_web_sessions_expires_at", "expires_at"),
 )
 
 audit_log = Table(
@@ -301,6 +314,32 @@ def count_keys(session: Session, role: str | None = None, name_prefix: str | Non
     if name_prefix:
         query = query.where(api_keys.c.name.like(f"{name_prefix}%"))
     return int(session.execute(query).scalar() or 0)
+
+
+# --- web sessions -----------------------------------------------------------------
+
+
+def add_web_session(session: Session, digest: str, key_id: str, expires_at: datetime) -> None:
+    """Record a sign-in to the web pages; sessions already past their end are deleted on the way."""
+    now = _now()
+    session.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
+    session.execute(web_sessions.insert().values(digest=digest, key_id=key_id, created_at=now, expires_at=expires_at))
+
+
+def key_by_web_session(session: Session, digest: str) -> KeyRow | None:
+    """The key signed in with a web session that has neither ended nor expired (revoked or not: the caller checks)."""
+    row = session.execute(
+        select(api_keys)
+        .join(web_sessions, web_sessions.c.key_id == api_keys.c.key_id)
+        .where(web_sessions.c.digest == digest, web_sessions.c.expires_at > _now())
+    ).first()
+    return _key(row) if row else None
+
+
+def end_web_session(session: Session, digest: str) -> bool:
+    """Sign a web session out for good: its row goes, so no copy of its cookie works afterwards."""
+    result = session.execute(delete(web_sessions).where(web_sessions.c.digest == digest))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- audit log --------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The reviewers' web pages: server-rendered Jinja2, enhanced with htmx (served from the package, never a CDN).
 
-Sign-in takes an API key once; the session cookie then holds only the key's
-public id (signed, HttpOnly, SameSite=Lax), and the key is re-checked on every
-request, so revoking it ends the session. Every POST must carry the session's
-CSRF token, as a form field or (for htmx requests) the X-CSRF-Token header.
+Sign-in takes an API key once and starts a session on the server; the session
+cookie (signed, HttpOnly, SameSite=Lax) then holds only the session's random id.
+The session and its key are re-checked on every request, so signing out ends
+the session for every copy of the cookie, and revoking the key ends all of its
+sessions. Every POST must carry the session's CSRF token, as a form field or
+(for htmx requests) the X-CSRF-Token header.
 """
 
 from __future__ import annotations
@@ -96,12 +98,19 @@ class Pages:
         return form
 
     def actor(self, request: Request) -> Actor:
-        key_id = request.session.get("key_id")
-        who = self.svc.actor_by_key_id(key_id) if key_id else None
+        session_id = request.session.get("sid")
+        who = self.svc.actor_by_web_session(session_id) if session_id else None
         if who is None:
-            request.session.pop("key_id", None)
+            request.session.pop("sid", None)
             raise _Redirect("/login?next=" + quote(request.url.path))
         return who
+
+    async def end_session(self, request: Request) -> None:
+        """End this browser's session on the server (if it has one) and clear its cookie."""
+        session_id = request.session.get("sid")
+        if session_id:
+            await run_in_threadpool(self.svc.end_web_session, session_id)
+        request.session.clear()
 
     def render(self, request: Request, name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("actor", None)
@@ -214,8 +223,8 @@ def mount(app: FastAPI, svc: Service) -> None:
         who = svc.authenticate(key) if key else None
         if who is None:
             return pages.render(request, "login.html", 401, next=target, error="That key is unknown or revoked.")
-        request.session.clear()  # a fresh session (and CSRF token) on sign-in
-        request.session["key_id"] = who.key_id
+        await pages.end_session(request)  # a fresh session (and CSRF token) on sign-in; the one before ends
+        request.session["sid"] = await run_in_threadpool(svc.start_web_session, who.key_id)
         request.session["csrf"] = secrets.token_urlsafe(32)
         return _go(request, target)
 
@@ -223,7 +232,7 @@ def mount(app: FastAPI, svc: Service) -> None:
     @page
     async def logout(request: Request) -> Response:
         await pages.check_csrf(request)
-        request.session.clear()
+        await pages.end_session(request)
         return _go(request, "/login")
 
     # --- the queue ---------------------------------------------------------------------
