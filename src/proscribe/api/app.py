@@ -11,40 +11,62 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proscribe import __version__
-from proscribe.api.service import BadRequest, Service, ServiceConfig, iso
+from proscribe.api.service import CODE_CHARS, BadRequest, Limits, Service, ServiceConfig, iso
 from proscribe.review.actors import Actor, Permission
 from proscribe.review.errors import ReviewError
 
 # Requests with at most this many posts are checked on the event loop; larger ones in a worker thread.
 INLINE_CHECK = 20
 
+REF = "#/components/schemas/"  # where the OpenAPI document keeps its schemas
+
 # --- request bodies (documented in OpenAPI) ---------------------------------------------
 
 
-class AuthorIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str = Field(description="The account's id on the platform (required).")
-    handle: str | None = None
-    display_name: str | None = None
-    bio: str | None = None
-    followers: int | None = None
-    country: str | None = Field(None, description="ISO 3166-1 alpha-2.")
-    role: str | None = Field(None, description="head_of_state, minister, journalist, ... (see SPEC.md).")
-    operator: str | None = Field(None, description="Groups accounts run by the same person or organisation.")
+def post_models(limits: Limits) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The post contract's author and post objects (AuthorIn, PostIn) with the limits this service enforces.
+
+    They describe `POST /v1/posts` in the OpenAPI document; the posts themselves are checked by
+    `Service.check_post`, with the same limits.
+    """
+    ids, strings, chars = limits.id_chars, limits.field_chars, limits.text_chars
+
+    def most(n: int) -> str:
+        return f"At most {n:,} characters."
+
+    class AuthorIn(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        id: str = Field(min_length=1, max_length=ids, description=f"The account's id on the platform (required, not blank). {most(ids)}")
+        handle: str | None = Field(None, max_length=strings, description=most(strings))
+        display_name: str | None = Field(None, max_length=strings, description=most(strings))
+        bio: str | None = Field(None, max_length=strings, description=most(strings))
+        followers: int | None = Field(None, ge=0, description="A whole number, not negative.")
+        country: str | None = Field(None, max_length=strings, description=f"ISO 3166-1 alpha-2. {most(strings)}")
+        role: str | None = Field(None, max_length=strings, description=f"head_of_state, minister, journalist, ... (see SPEC.md). {most(strings)}")
+        operator: str | None = Field(None, max_length=ids, description=f"Groups accounts run by the same person or organisation. {most(ids)}")
+
+    class PostIn(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        id: str = Field(min_length=1, max_length=ids, description=f"The post's id on the platform (required, not blank). {most(ids)}")
+        text: str = Field(max_length=chars, description=f"May be empty. {most(chars)}")
+        created_at: str | None = Field(None, description="ISO 8601; the post is decided as of this time.")
+        platform: str | None = Field(None, max_length=CODE_CHARS, description=most(CODE_CHARS))
+        lang: str | None = Field(None, max_length=CODE_CHARS, description=most(CODE_CHARS))
+        author: AuthorIn
+
+    return AuthorIn, PostIn
 
 
-class PostIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    text: str = Field(description="May be empty.")
-    created_at: str | None = Field(None, description="ISO 8601; the post is decided as of this time.")
-    platform: str | None = None
-    lang: str | None = None
-    author: AuthorIn
+def post_schemas(limits: Limits) -> dict[str, Any]:
+    """The JSON schemas of AuthorIn and PostIn by name, their references pointing into the OpenAPI components."""
+    _, post = post_models(limits)
+    _, top = models_json_schema([(post, "validation")], ref_template=REF + "{model}")
+    return dict(top["$defs"])
 
 
 class ReviewDecisionIn(BaseModel):
@@ -289,6 +311,18 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         ),
     )
     app.state.service = svc
+    limits = config.limits
+    bodies = post_schemas(limits)
+
+    def openapi() -> dict[str, Any]:
+        """The framework's document, with the post contract's schemas (the posts route reads its body itself)."""
+        if app.openapi_schema is None:
+            doc = FastAPI.openapi(app)
+            doc.setdefault("components", {}).setdefault("schemas", {}).update(bodies)
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(BadRequest)
     def _bad(_: Request, exc: BadRequest) -> JSONResponse:
@@ -343,7 +377,11 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": {"oneOf": [PostIn.model_json_schema(ref_template="#/components/schemas/{model}"), {"type": "array", "items": {"$ref": "#/components/schemas/PostIn"}}]}}},
+                "description": f"One post (an object) or a batch (a list of 1 to {limits.batch:,} posts), at most {limits.body_bytes:,} bytes.",
+                "content": {"application/json": {"schema": {"oneOf": [
+                    {"$ref": REF + "PostIn"},
+                    {"type": "array", "items": {"$ref": REF + "PostIn"}, "minItems": 1, "maxItems": limits.batch},
+                ]}}},
             }
         },
     )
