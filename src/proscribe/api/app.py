@@ -97,6 +97,32 @@ class LinkIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
+class ErrorOut(BaseModel):
+    """The body of the API's error answers (4xx, and 503 from the posts endpoint)."""
+
+    error: str = Field(description="What is wrong, and what to do.")
+    field: str | None = Field(None, description="Where the problem is (`posts[3].author.id`, `body`, `profile`, `reason`); absent when no one field is.")
+
+
+def error_responses(limits: Limits) -> Callable[..., dict[int | str, dict[str, Any]]]:
+    """`answers(401, 404, ...)`: the error answers a route gives, for its OpenAPI responses."""
+    said = {
+        401: "No API key, or the key is unknown or revoked.",
+        403: "The key's role may not do this.",
+        404: "Nothing with that id (or no decision under that profile).",
+        409: "Someone else holds the item, or its state forbids the request.",
+        413: f"The request body is over {limits.body_bytes:,} bytes.",
+        422: "A parameter or the body is invalid; `field` names where.",
+        503: "Posts cannot be decided now (the model or the registry cannot be loaded); the other endpoints keep working.",
+    }
+    challenge = {"WWW-Authenticate": {"description": "`Bearer`: send a key as `Authorization: Bearer KEY` or `X-API-Key: KEY`.", "schema": {"type": "string"}}}
+
+    def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+        return {s: {"model": ErrorOut, "description": said[s], **({"headers": challenge} if s == 401 else {})} for s in statuses}
+
+    return answers
+
+
 # --- body size ---------------------------------------------------------------------------
 
 
@@ -313,6 +339,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
     app.state.service = svc
     limits = config.limits
     bodies = post_schemas(limits)
+    answers = error_responses(limits)
 
     def openapi() -> dict[str, Any]:
         """The framework's document, with the post contract's schemas (the posts route reads its body itself)."""
@@ -374,6 +401,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
     @app.post(
         "/v1/posts",
         tags=["posts"],
+        responses=answers(401, 403, 413, 422, 503),
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -398,7 +426,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         content = ("[" + ",".join(lines) + "]") if batch else lines[0]
         return Response(content, media_type="application/json")
 
-    @app.get("/v1/decisions", tags=["posts"])
+    @app.get("/v1/decisions", tags=["posts"], responses=answers(401, 422))
     def decisions(
         profile: str | None = None,
         account: str | None = Query(None, max_length=512),
@@ -416,7 +444,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         body = '{"decisions":[' + ",".join(line for _, line in rows) + '],"next":' + (str(rows[-1][0]) if len(rows) == limit else "null") + "}"
         return Response(body, media_type="application/json")
 
-    @app.get("/v1/decisions/{post_id}", tags=["posts"])
+    @app.get("/v1/decisions/{post_id}", tags=["posts"], responses=answers(401, 404, 422))
     def decision(post_id: str, profile: str = "meta", _: Actor = reader) -> Response:
         """The stored decision of one post under one profile, exactly as first returned."""
         from proscribe.store import ledger as ledger_store
@@ -427,7 +455,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             raise StarletteHTTPException(404, f"post {post_id!r} has no decision under {profile!r}")
         return Response(line, media_type="application/json")
 
-    @app.get("/v1/decisions/{post_id}/status", tags=["posts"])
+    @app.get("/v1/decisions/{post_id}/status", tags=["posts"], responses=answers(401, 404, 422))
     def decision_status(post_id: str, profile: str = "meta", _: Actor = reader) -> dict[str, Any]:
         """What happened to the post since: its content action now, reviews, appeals and reversals, with the ledger's events."""
         from proscribe.review.content import content_status
@@ -448,19 +476,19 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     # --- accounts ------------------------------------------------------------------------------
 
-    @app.get("/v1/accounts/{account_id}", tags=["accounts"])
+    @app.get("/v1/accounts/{account_id}", tags=["accounts"], responses=answers(401, 404, 422))
     def account(account_id: str, profile: list[str] = Query([]), now: str | None = None, _: Actor = reader) -> dict[str, Any]:
         """An account's state under each profile (standing action, strikes with expiry, history), derived from the ledger."""
         return account_json(svc, account_id, profile, now)
 
-    @app.get("/v1/accounts/{account_id}/decisions", tags=["accounts"])
+    @app.get("/v1/accounts/{account_id}/decisions", tags=["accounts"], responses=answers(401, 422))
     def account_decisions(account_id: str, profile: str | None = None, _: Actor = reader) -> dict[str, Any]:
         from proscribe.store import ledger as ledger_store
 
         with svc.session() as s:
             return {"account": account_id, "decisions": ledger_store.decisions_of(s, account_id, profile)}
 
-    @app.post("/v1/accounts/{account_id}/links", tags=["accounts"])
+    @app.post("/v1/accounts/{account_id}/links", tags=["accounts"], responses=answers(401, 403, 413, 422))
     def link(account_id: str, body: LinkIn, who: Actor = Depends(need(Permission.ADMIN))) -> dict[str, Any]:
         """Link two accounts run by the same operator, so account actions reach both where the profile says so."""
         from proscribe.store import ledger as ledger_store
@@ -480,7 +508,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     # --- registry --------------------------------------------------------------------------------
 
-    @app.get("/v1/registry/search", tags=["registry"])
+    @app.get("/v1/registry/search", tags=["registry"], responses=answers(401, 422))
     def registry_search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(10, ge=1, le=100), _: Actor = reader) -> dict[str, Any]:
         """Designated entities whose names match, in any script or spelling, best first."""
         from proscribe.registry import service as registry
@@ -488,7 +516,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         snap = registry.current(svc.url)
         return {"version": snap.version, "results": [{**entity_summary(e), "score": round(score, 3)} for e, score in registry.search(snap, q, limit)]}
 
-    @app.get("/v1/registry/entities/{entity_id}", tags=["registry"])
+    @app.get("/v1/registry/entities/{entity_id}", tags=["registry"], responses=answers(401, 404, 422))
     def registry_entity(entity_id: str, version: str = "latest", _: Actor = reader) -> dict[str, Any]:
         """One entity as the registry holds it: names, designations with dates and lists, relations, tiers."""
         from proscribe.registry import codec
@@ -504,7 +532,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             raise StarletteHTTPException(404, f"no entity {entity_id!r} in registry version {snap.version}")
         return {"version": snap.version, "entity": {**codec.to_dict(entity), "in_scope": entity.in_scope}}
 
-    @app.get("/v1/registry/versions", tags=["registry"])
+    @app.get("/v1/registry/versions", tags=["registry"], responses=answers(401))
     def registry_versions(_: Actor = reader) -> dict[str, Any]:
         from proscribe.registry import service as registry
 
@@ -512,7 +540,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     # --- review queue --------------------------------------------------------------------------
 
-    @app.get("/v1/review/items", tags=["review"])
+    @app.get("/v1/review/items", tags=["review"], responses=answers(401, 422))
     def review_items(
         status: list[str] = Query(["open", "escalated"], description="open, claimed, escalated, closed"),
         profile: str | None = None,
@@ -527,14 +555,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return {"items": queue.items(s, status, profile, limit)}
 
-    @app.get("/v1/review/items/{item_id}", tags=["review"])
+    @app.get("/v1/review/items/{item_id}", tags=["review"], responses=answers(401, 404, 422))
     def review_item(item_id: int, _: Actor = reader) -> dict[str, Any]:
         from proscribe.review import queue
 
         with svc.session() as s:
             return queue.view(queue.get(s, item_id))
 
-    @app.post("/v1/review/items/{item_id}/claim", tags=["review"])
+    @app.post("/v1/review/items/{item_id}/claim", tags=["review"], responses=answers(401, 403, 404, 409, 422))
     def review_claim(item_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Take an item: no two reviewers hold the same item (409 when someone else does)."""
         from proscribe.review import queue
@@ -542,14 +570,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return queue.view(queue.claim(s, item_id, who, svc.queue))
 
-    @app.post("/v1/review/items/{item_id}/release", tags=["review"])
+    @app.post("/v1/review/items/{item_id}/release", tags=["review"], responses=answers(401, 403, 404, 409, 422))
     def review_release(item_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         from proscribe.review import queue
 
         with svc.session() as s:
             return queue.view(queue.release(s, item_id, who))
 
-    @app.post("/v1/review/items/{item_id}/decision", tags=["review"])
+    @app.post("/v1/review/items/{item_id}/decision", tags=["review"], responses=answers(401, 403, 404, 409, 413, 422))
     def review_decide(item_id: int, body: ReviewDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Confirm, overturn or escalate an item you hold, with a reason; recorded in the ledger."""
         from proscribe.review import queue
@@ -560,7 +588,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     # --- appeals ----------------------------------------------------------------------------------
 
-    @app.post("/v1/appeals", tags=["appeals"], status_code=201)
+    @app.post("/v1/appeals", tags=["appeals"], status_code=201, responses=answers(401, 403, 404, 409, 413, 422))
     def appeal_file(body: AppealIn, who: Actor = Depends(need(Permission.APPEAL))) -> dict[str, Any]:
         """File a user's appeal of a removal (kind content, post_id) or of an account action (kind account, account_id)."""
         from proscribe.review import appeals
@@ -569,7 +597,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return appeals.view(appeals.file(s, who, body.kind, profile, body.statement, body.post_id, body.account_id))
 
-    @app.get("/v1/appeals", tags=["appeals"])
+    @app.get("/v1/appeals", tags=["appeals"], responses=answers(401, 422))
     def appeal_list(status: list[str] = Query(["open", "claimed"]), limit: int = Query(100, ge=1, le=1000), _: Actor = reader) -> dict[str, Any]:
         from proscribe.review import appeals
         from proscribe.store import service as store
@@ -577,14 +605,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return {"appeals": [appeals.view(a) for a in store.appeals_list(s, status, limit)]}
 
-    @app.get("/v1/appeals/{appeal_id}", tags=["appeals"])
+    @app.get("/v1/appeals/{appeal_id}", tags=["appeals"], responses=answers(401, 404, 422))
     def appeal_get(appeal_id: int, _: Actor = reader) -> dict[str, Any]:
         from proscribe.review import appeals
 
         with svc.session() as s:
             return appeals.view(appeals.get(s, appeal_id))
 
-    @app.post("/v1/appeals/{appeal_id}/claim", tags=["appeals"])
+    @app.post("/v1/appeals/{appeal_id}/claim", tags=["appeals"], responses=answers(401, 403, 404, 409, 422))
     def appeal_claim(appeal_id: int, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Take an appeal; the reviewers who made the decision appealed cannot (403)."""
         from proscribe.review import appeals
@@ -592,7 +620,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return appeals.view(appeals.claim(s, appeal_id, who, svc.queue))
 
-    @app.post("/v1/appeals/{appeal_id}/decision", tags=["appeals"])
+    @app.post("/v1/appeals/{appeal_id}/decision", tags=["appeals"], responses=answers(401, 403, 404, 409, 413, 422))
     def appeal_decide(appeal_id: int, body: AppealDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Uphold or overturn; overturning restores the post, removes the strike and recomputes the account's state."""
         from proscribe.review import appeals
@@ -602,7 +630,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     # --- audit ---------------------------------------------------------------------------------------
 
-    @app.get("/v1/audit", tags=["audit"])
+    @app.get("/v1/audit", tags=["audit"], responses=answers(401, 403, 422))
     def audit(
         limit: int = Query(100, ge=1, le=1000),
         before: int | None = Query(None, ge=0),
