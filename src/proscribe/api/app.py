@@ -293,6 +293,12 @@ async def submit_posts(svc: Service, raw: bytes, profile: str, who: Actor) -> tu
     return await asyncio.wrap_future(svc.writer.submit(job)), job.batch
 
 
+# The two ways to present an API key (see `authorize`), as OpenAPI security schemes.
+KEY_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearerKey": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer KEY` (a key from `proscribe keys create`)."},
+    "headerKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "`X-API-Key: KEY`, the same key in its own header."},
+}
+
 # --- errors ---------------------------------------------------------------------------------
 
 
@@ -342,10 +348,17 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
     answers = error_responses(limits)
 
     def openapi() -> dict[str, Any]:
-        """The framework's document, with the post contract's schemas (the posts route reads its body itself)."""
+        """The framework's document, with the post contract's schemas (the posts route reads its body itself)
+        and the API key (either header) on every /v1 operation; /healthz stays open."""
         if app.openapi_schema is None:
             doc = FastAPI.openapi(app)
-            doc.setdefault("components", {}).setdefault("schemas", {}).update(bodies)
+            components = doc.setdefault("components", {})
+            components.setdefault("schemas", {}).update(bodies)
+            components["securitySchemes"] = {name: dict(scheme) for name, scheme in KEY_SCHEMES.items()}
+            for path, operations in doc["paths"].items():
+                if path.startswith("/v1/"):
+                    for operation in operations.values():
+                        operation["security"] = [{name: []} for name in KEY_SCHEMES]  # either one
             app.openapi_schema = doc
         return app.openapi_schema
 
