@@ -11,41 +11,64 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proscribe import __version__
-from proscribe.api.service import BadRequest, RowId, Service, ServiceConfig, iso
+from proscribe.api.service import CODE_CHARS, BadRequest, Limits, RowId, Service, ServiceConfig, iso
 from proscribe.review.actors import Actor, Permission
 from proscribe.review.errors import ReviewError
+from proscribe.pipeline import MAX_FOLLOWERS
 from proscribe.store.db import MAX_ROW_ID
 
 # Requests with at most this many posts are checked on the event loop; larger ones in a worker thread.
 INLINE_CHECK = 20
 
+REF = "#/components/schemas/"  # where the OpenAPI document keeps its schemas
+
 # --- request bodies (documented in OpenAPI) ---------------------------------------------
 
 
-class AuthorIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str = Field(description="The account's id on the platform (required).")
-    handle: str | None = None
-    display_name: str | None = None
-    bio: str | None = None
-    followers: int | None = None
-    country: str | None = Field(None, description="ISO 3166-1 alpha-2.")
-    role: str | None = Field(None, description="head_of_state, minister, journalist, ... (see SPEC.md).")
-    operator: str | None = Field(None, description="Groups accounts run by the same person or organisation.")
+def post_models(limits: Limits) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The post contract's author and post objects (AuthorIn, PostIn) with the limits this service enforces.
+
+    They describe `POST /v1/posts` in the OpenAPI document; the posts themselves are checked by
+    `Service.check_post`, with the same limits.
+    """
+    ids, strings, chars = limits.id_chars, limits.field_chars, limits.text_chars
+
+    def most(n: int) -> str:
+        return f"At most {n:,} characters."
+
+    class AuthorIn(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        id: str = Field(min_length=1, max_length=ids, description=f"The account's id on the platform (required, not blank). {most(ids)}")
+        handle: str | None = Field(None, max_length=strings, description=most(strings))
+        display_name: str | None = Field(None, max_length=strings, description=most(strings))
+        bio: str | None = Field(None, max_length=strings, description=most(strings))
+        followers: int | None = Field(None, ge=0, le=MAX_FOLLOWERS, description="A whole number, not negative.")
+        country: str | None = Field(None, max_length=strings, description=f"ISO 3166-1 alpha-2. {most(strings)}")
+        role: str | None = Field(None, max_length=strings, description=f"head_of_state, minister, journalist, ... (see SPEC.md). {most(strings)}")
+        operator: str | None = Field(None, max_length=ids, description=f"Groups accounts run by the same person or organisation. {most(ids)}")
+
+    class PostIn(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        id: str = Field(min_length=1, max_length=ids, description=f"The post's id on the platform (required, not blank). {most(ids)}")
+        text: str = Field(max_length=chars, description=f"May be empty. {most(chars)}")
+        created_at: str | None = Field(None, description="ISO 8601; the post is decided as of this time (at most a day ahead of the server's clock).")
+        platform: str | None = Field(None, max_length=CODE_CHARS, description=most(CODE_CHARS))
+        lang: str | None = Field(None, max_length=CODE_CHARS, description=most(CODE_CHARS))
+        author: AuthorIn
+
+    return AuthorIn, PostIn
 
 
-class PostIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    text: str = Field(description="May be empty.")
-    created_at: str | None = Field(None, description="ISO 8601; the post is decided as of this time.")
-    platform: str | None = None
-    lang: str | None = None
-    author: AuthorIn
+def post_schemas(limits: Limits) -> dict[str, Any]:
+    """The JSON schemas of AuthorIn and PostIn by name, their references pointing into the OpenAPI components."""
+    _, post = post_models(limits)
+    _, top = models_json_schema([(post, "validation")], ref_template=REF + "{model}")
+    return dict(top["$defs"])
 
 
 class ReviewDecisionIn(BaseModel):
@@ -74,6 +97,32 @@ class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     other: str = Field(min_length=1, max_length=512, description="The other account's id.")
     note: str | None = Field(None, max_length=2000)
+
+
+class ErrorOut(BaseModel):
+    """The body of the API's error answers (4xx, and 503 from the posts endpoint)."""
+
+    error: str = Field(description="What is wrong, and what to do.")
+    field: str | None = Field(None, description="Where the problem is (`posts[3].author.id`, `body`, `profile`, `reason`); absent when no one field is.")
+
+
+def error_responses(limits: Limits) -> Callable[..., dict[int | str, dict[str, Any]]]:
+    """`answers(401, 404, ...)`: the error answers a route gives, for its OpenAPI responses."""
+    said = {
+        401: "No API key, or the key is unknown or revoked.",
+        403: "The key's role may not do this.",
+        404: "Nothing with that id (or no decision under that profile).",
+        409: "Someone else holds the item, or its state forbids the request.",
+        413: f"The request body is over {limits.body_bytes:,} bytes.",
+        422: "A parameter or the body is invalid; `field` names where.",
+        503: "Posts cannot be decided now (the model or the registry cannot be loaded); the other endpoints keep working.",
+    }
+    challenge = {"WWW-Authenticate": {"description": "`Bearer`: send a key as `Authorization: Bearer KEY` or `X-API-Key: KEY`.", "schema": {"type": "string"}}}
+
+    def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+        return {s: {"model": ErrorOut, "description": said[s], **({"headers": challenge} if s == 401 else {})} for s in statuses}
+
+    return answers
 
 
 # --- body size ---------------------------------------------------------------------------
@@ -246,6 +295,12 @@ async def submit_posts(svc: Service, raw: bytes, profile: str, who: Actor) -> tu
     return await asyncio.wrap_future(svc.writer.submit(job)), job.batch
 
 
+# The two ways to present an API key (see `authorize`), as OpenAPI security schemes.
+KEY_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearerKey": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer KEY` (a key from `proscribe keys create`)."},
+    "headerKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "`X-API-Key: KEY`, the same key in its own header."},
+}
+
 # --- errors ---------------------------------------------------------------------------------
 
 
@@ -294,6 +349,26 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         ),
     )
     app.state.service = svc
+    limits = config.limits
+    bodies = post_schemas(limits)
+    answers = error_responses(limits)
+
+    def openapi() -> dict[str, Any]:
+        """The framework's document, with the post contract's schemas (the posts route reads its body itself)
+        and the API key (either header) on every /v1 operation; /healthz stays open."""
+        if app.openapi_schema is None:
+            doc = FastAPI.openapi(app)
+            components = doc.setdefault("components", {})
+            components.setdefault("schemas", {}).update(bodies)
+            components["securitySchemes"] = {name: dict(scheme) for name, scheme in KEY_SCHEMES.items()}
+            for path, operations in doc["paths"].items():
+                if path.startswith("/v1/"):
+                    for operation in operations.values():
+                        operation["security"] = [{name: []} for name in KEY_SCHEMES]  # either one
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(BadRequest)
     def _bad(_: Request, exc: BadRequest) -> JSONResponse:
@@ -347,10 +422,15 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
     @app.post(
         "/v1/posts",
         tags=["posts"],
+        responses=answers(401, 403, 413, 422, 503),
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": {"oneOf": [PostIn.model_json_schema(ref_template="#/components/schemas/{model}"), {"type": "array", "items": {"$ref": "#/components/schemas/PostIn"}}]}}},
+                "description": f"One post (an object) or a batch (a list of 1 to {limits.batch:,} posts), at most {limits.body_bytes:,} bytes.",
+                "content": {"application/json": {"schema": {"oneOf": [
+                    {"$ref": REF + "PostIn"},
+                    {"type": "array", "items": {"$ref": REF + "PostIn"}, "minItems": 1, "maxItems": limits.batch},
+                ]}}},
             }
         },
     )
@@ -367,7 +447,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         content = ("[" + ",".join(lines) + "]") if batch else lines[0]
         return Response(content, media_type="application/json")
 
-    @app.get("/v1/decisions", tags=["posts"])
+    @app.get("/v1/decisions", tags=["posts"], responses=answers(401, 422))
     def decisions(
         profile: str | None = None,
         account: str | None = Query(None, max_length=512),
@@ -385,7 +465,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         body = '{"decisions":[' + ",".join(line for _, line in rows) + '],"next":' + (str(rows[-1][0]) if len(rows) == limit else "null") + "}"
         return Response(body, media_type="application/json")
 
-    @app.get("/v1/decisions/{post_id:path}/status", tags=["posts"])
+    @app.get("/v1/decisions/{post_id:path}/status", tags=["posts"], responses=answers(401, 404, 422))
     def decision_status(post_id: str, profile: str = "meta", _: Actor = reader) -> dict[str, Any]:
         """What happened to the post since: its content action now, reviews, appeals and reversals, with the ledger's events."""
         from proscribe.review.content import content_status
@@ -404,7 +484,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             "events": [_event_json(e) for e in events],
         }
 
-    @app.get("/v1/decisions/{post_id:path}", tags=["posts"])
+    @app.get("/v1/decisions/{post_id:path}", tags=["posts"], responses=answers(401, 404, 422))
     def decision(post_id: str, profile: str = "meta", _: Actor = reader) -> Response:
         """The stored decision of one post under one profile, exactly as first returned."""
         from proscribe.store import ledger as ledger_store
@@ -417,14 +497,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     # --- accounts ------------------------------------------------------------------------------
 
-    @app.get("/v1/accounts/{account_id:path}/decisions", tags=["accounts"])
+    @app.get("/v1/accounts/{account_id:path}/decisions", tags=["accounts"], responses=answers(401, 422))
     def account_decisions(account_id: str, profile: str | None = None, _: Actor = reader) -> dict[str, Any]:
         from proscribe.store import ledger as ledger_store
 
         with svc.session() as s:
             return {"account": account_id, "decisions": ledger_store.decisions_of(s, account_id, profile)}
 
-    @app.post("/v1/accounts/{account_id:path}/links", tags=["accounts"])
+    @app.post("/v1/accounts/{account_id:path}/links", tags=["accounts"], responses=answers(401, 403, 413, 422))
     def link(account_id: str, body: LinkIn, who: Actor = Depends(need(Permission.ADMIN))) -> dict[str, Any]:
         """Link two accounts run by the same operator, so account actions reach both where the profile says so."""
         from proscribe.store import ledger as ledger_store
@@ -442,14 +522,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             raise BadRequest(str(exc), "other") from None
         return {"linked": new, "linked_accounts": [{"id": other, "via": via} for other, via in linked]}
 
-    @app.get("/v1/accounts/{account_id:path}", tags=["accounts"])
+    @app.get("/v1/accounts/{account_id:path}", tags=["accounts"], responses=answers(401, 404, 422))
     def account(account_id: str, profile: list[str] = Query([]), now: str | None = None, _: Actor = reader) -> dict[str, Any]:
         """An account's state under each profile (standing action, strikes with expiry, history), derived from the ledger."""
         return account_json(svc, account_id, profile, now)
 
     # --- registry --------------------------------------------------------------------------------
 
-    @app.get("/v1/registry/search", tags=["registry"])
+    @app.get("/v1/registry/search", tags=["registry"], responses=answers(401, 422))
     def registry_search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(10, ge=1, le=100), _: Actor = reader) -> dict[str, Any]:
         """Designated entities whose names match, in any script or spelling, best first."""
         from proscribe.registry import service as registry
@@ -457,7 +537,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         snap = registry.current(svc.url)
         return {"version": snap.version, "results": [{**entity_summary(e), "score": round(score, 3)} for e, score in registry.search(snap, q, limit)]}
 
-    @app.get("/v1/registry/entities/{entity_id}", tags=["registry"])
+    @app.get("/v1/registry/entities/{entity_id}", tags=["registry"], responses=answers(401, 404, 422))
     def registry_entity(entity_id: str, version: str = "latest", _: Actor = reader) -> dict[str, Any]:
         """One entity as the registry holds it: names, designations with dates and lists, relations, tiers."""
         from proscribe.registry import codec
@@ -473,7 +553,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
             raise StarletteHTTPException(404, f"no entity {entity_id!r} in registry version {snap.version}")
         return {"version": snap.version, "entity": {**codec.to_dict(entity), "in_scope": entity.in_scope}}
 
-    @app.get("/v1/registry/versions", tags=["registry"])
+    @app.get("/v1/registry/versions", tags=["registry"], responses=answers(401))
     def registry_versions(_: Actor = reader) -> dict[str, Any]:
         from proscribe.registry import service as registry
 
@@ -481,7 +561,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     # --- review queue --------------------------------------------------------------------------
 
-    @app.get("/v1/review/items", tags=["review"])
+    @app.get("/v1/review/items", tags=["review"], responses=answers(401, 422))
     def review_items(
         status: list[Literal["open", "claimed", "escalated", "closed"]] = Query(["open", "escalated"], description="open, claimed, escalated, closed"),
         profile: str | None = None,
@@ -498,14 +578,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return {"items": queue.items(s, status, profile, limit)}
 
-    @app.get("/v1/review/items/{item_id}", tags=["review"])
+    @app.get("/v1/review/items/{item_id}", tags=["review"], responses=answers(401, 404, 422))
     def review_item(item_id: RowId, _: Actor = reader) -> dict[str, Any]:
         from proscribe.review import queue
 
         with svc.session() as s:
             return queue.view(queue.get(s, item_id))
 
-    @app.post("/v1/review/items/{item_id}/claim", tags=["review"])
+    @app.post("/v1/review/items/{item_id}/claim", tags=["review"], responses=answers(401, 403, 404, 409, 422))
     def review_claim(item_id: RowId, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Take an item: no two reviewers hold the same item (409 when someone else does)."""
         from proscribe.review import queue
@@ -513,14 +593,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return queue.view(queue.claim(s, item_id, who, svc.queue))
 
-    @app.post("/v1/review/items/{item_id}/release", tags=["review"])
+    @app.post("/v1/review/items/{item_id}/release", tags=["review"], responses=answers(401, 403, 404, 409, 422))
     def review_release(item_id: RowId, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         from proscribe.review import queue
 
         with svc.session() as s:
             return queue.view(queue.release(s, item_id, who))
 
-    @app.post("/v1/review/items/{item_id}/decision", tags=["review"])
+    @app.post("/v1/review/items/{item_id}/decision", tags=["review"], responses=answers(401, 403, 404, 409, 413, 422))
     def review_decide(item_id: RowId, body: ReviewDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Confirm, overturn or escalate an item you hold, with a reason; recorded in the ledger."""
         from proscribe.review import queue
@@ -531,7 +611,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     # --- appeals ----------------------------------------------------------------------------------
 
-    @app.post("/v1/appeals", tags=["appeals"], status_code=201)
+    @app.post("/v1/appeals", tags=["appeals"], status_code=201, responses=answers(401, 403, 404, 409, 413, 422))
     def appeal_file(body: AppealIn, who: Actor = Depends(need(Permission.APPEAL))) -> dict[str, Any]:
         """File a user's appeal of a removal (kind content, post_id) or of an account action (kind account, account_id)."""
         from proscribe.review import appeals
@@ -540,7 +620,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return appeals.view(appeals.file(s, who, body.kind, profile, body.statement, body.post_id, body.account_id))
 
-    @app.get("/v1/appeals", tags=["appeals"])
+    @app.get("/v1/appeals", tags=["appeals"], responses=answers(401, 422))
     def appeal_list(status: list[Literal["open", "claimed", "closed"]] = Query(["open", "claimed"]), limit: int = Query(100, ge=1, le=1000), _: Actor = reader) -> dict[str, Any]:
         from proscribe.review import appeals
         from proscribe.store import service as store
@@ -548,14 +628,14 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return {"appeals": [appeals.view(a) for a in store.appeals_list(s, status, limit)]}
 
-    @app.get("/v1/appeals/{appeal_id}", tags=["appeals"])
+    @app.get("/v1/appeals/{appeal_id}", tags=["appeals"], responses=answers(401, 404, 422))
     def appeal_get(appeal_id: RowId, _: Actor = reader) -> dict[str, Any]:
         from proscribe.review import appeals
 
         with svc.session() as s:
             return appeals.view(appeals.get(s, appeal_id))
 
-    @app.post("/v1/appeals/{appeal_id}/claim", tags=["appeals"])
+    @app.post("/v1/appeals/{appeal_id}/claim", tags=["appeals"], responses=answers(401, 403, 404, 409, 422))
     def appeal_claim(appeal_id: RowId, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Take an appeal; the reviewers who made the decision appealed cannot (403)."""
         from proscribe.review import appeals
@@ -563,7 +643,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         with svc.session() as s:
             return appeals.view(appeals.claim(s, appeal_id, who, svc.queue))
 
-    @app.post("/v1/appeals/{appeal_id}/decision", tags=["appeals"])
+    @app.post("/v1/appeals/{appeal_id}/decision", tags=["appeals"], responses=answers(401, 403, 404, 409, 413, 422))
     def appeal_decide(appeal_id: RowId, body: AppealDecisionIn, who: Actor = Depends(need(Permission.REVIEW))) -> dict[str, Any]:
         """Uphold or overturn; overturning restores the post, removes the strike and recomputes the account's state."""
         from proscribe.review import appeals
@@ -573,7 +653,7 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
 
     # --- audit ---------------------------------------------------------------------------------------
 
-    @app.get("/v1/audit", tags=["audit"])
+    @app.get("/v1/audit", tags=["audit"], responses=answers(401, 403, 422))
     def audit(
         limit: int = Query(100, ge=1, le=1000),
         before: int | None = Query(None, ge=0, le=MAX_ROW_ID),

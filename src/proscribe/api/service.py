@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from proscribe.api.writer import Job
 
 REGISTRY_RECHECK_SECONDS = 30.0
+CODE_CHARS = 64  # the longest platform name or language code a post may give
 # The field a pipeline message is about: "required field author.id is missing", "author.followers must be ...".
 _FIELD = re.compile(r"^(?:required field ([a-z_.]+) is missing|([^\s\[.][^\s]*) (?:must|is) )")
 
@@ -270,7 +271,7 @@ class Service:
         for key in ("handle", "display_name", "bio", "country", "role", "operator"):
             checks.append((f"author.{key}", getattr(post.author, key) or "", limits.field_chars if key != "operator" else limits.id_chars))
         for key in ("platform", "lang"):
-            checks.append((key, getattr(post, key) or "", 64))
+            checks.append((key, getattr(post, key) or "", CODE_CHARS))
         for name, value, most in checks:
             if len(value) > most:
                 raise BadRequest(f"{where}.{name} is too long ({len(value)} characters; at most {most})", f"{where}.{name}")
