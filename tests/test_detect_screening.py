@@ -56,6 +56,22 @@ def test_officials_inferred_across_scripts(account: Account, role: str, country:
     assert s.official_evidence
 
 
+@pytest.mark.parametrize(
+    "account",
+    [
+        Account("p1", handle="SillyWalksMin", display_name="Ministry of Silly Walks", bio="Parody account. Not affiliated with any government.", country="GB"),
+        Account("p2", handle="janedoe", display_name="Jane Doe", bio="Journalist covering the Ministry of Defence", country="GB"),
+        Account("p3", handle="khamenei_fans", display_name="Khamenei.ir fan page", bio="Office of the Supreme Leader, unofficial"),
+        Account("p4", handle="tanz_vezarat", display_name="وزارت طنز", bio="حساب طنز"),
+        Account("p5", handle="mofa_sakher", display_name="وزارة الخارجية (حساب ساخر)"),
+    ],
+)
+def test_parody_fan_and_press_accounts_are_not_inferred_officials(account: Account) -> None:
+    s = screen(account, matcher(), OfficialIndex.seed())
+    assert not s.official and s.official_role is None
+    assert s.official_evidence and "no official role inferred" in s.official_evidence
+
+
 def test_a_role_given_by_the_platform_is_kept_not_inferred() -> None:
     s = screen(Account("o7", handle="x", role="minister", country="FR"), matcher(), OfficialIndex.seed())
     assert s.official and not s.official_inferred and s.official_role == "minister" and s.official_country == "FR"

@@ -293,6 +293,34 @@ def countries_in(text: str) -> list[str]:
     return list(dict.fromkeys(h[2][1] for h in hits))
 
 
+# Words by which an account says it is not the office it names: parody, fan and unofficial accounts, and people who
+# write about officials (a journalist "covering the Ministry of Defence"). Where one appears no role is inferred.
+NOT_OFFICIAL = (
+    "parody", "satire", "satirical", "spoof", "fan account", "fan page", "fanpage", "fake", "unofficial", "not official",
+    "not affiliated", "not the official", "journalist", "reporter", "correspondent", "covering", "analyst",
+    "commentator", "critic of", "news about", "impersonat",
+    "parodie", "satirique", "compte fan", "journaliste", "parodia", "sátira", "periodista", "parodi", "hiciv", "gazeteci",
+    "satiriker", "ساخر", "ساخره", "حساب ساخر", "غير رسمي", "صحفي", "صحفيه", "مراسل", "معجبين", "طنز", "هجو", "غیررسمی",
+    "غیر رسمی", "خبرنگار", "روزنامه نگار", "هوادار", "پارودی",
+)
+
+
+@lru_cache(maxsize=1)
+def _not_official_automaton() -> ahocorasick.Automaton:
+    a = ahocorasick.Automaton()
+    for word in NOT_OFFICIAL:
+        key = normalize_name(word)
+        a.add_word(key, (len(key), word))
+    a.make_automaton()
+    return a
+
+
+def disclaimer_in(text: str) -> str | None:
+    """The first word in `text` by which an account says it is not an office's own (see NOT_OFFICIAL), or None."""
+    hits = _whole_words(_not_official_automaton(), text)
+    return min(hits)[2][1] if hits else None
+
+
 def roles_in(text: str) -> list[tuple[str, str]]:
     """(role, phrase) of the role phrases in `text`, longest first."""
     hits = _whole_words(_role_automaton(), text)
@@ -331,6 +359,10 @@ def screen(account: Account, matcher: Matcher, officials: OfficialIndex | None =
     evidence: str | None = None
     if account.role in OFFICIAL_ROLES:
         official, role, evidence = True, account.role, f"role given by the platform: {account.role}"
+    elif (account.role is None or account.role not in KNOWN_ROLES) and (
+        disclaimer := disclaimer_in(f"{account.display_name or ''} \n {account.bio or ''} \n {handle_words}")
+    ):
+        evidence = f"no official role inferred: the account calls itself {disclaimer!r}"
     elif account.role is None or account.role not in KNOWN_ROLES:
         named = (officials.find(f"{account.display_name or ''} \n {handle_words}") if officials is not None else [])
         phrases = roles_in(f"{account.display_name or ''} \n {account.bio or ''}")
