@@ -83,6 +83,7 @@ def test_reads_category_context_score_and_evidence(stub) -> None:  # type: ignor
         (200, '{"choices": []}', "IndexError"),
         (200, "not json at all", "JSONDecodeError"),
         (500, '{"error": "boom"}', "HTTPStatusError"),
+        (200, _chat('{"a": ' * 50_000 + "1" + "}" * 50_000), "RecursionError"),
     ],
 )
 def test_malformed_replies_fall_back_to_review_worthy_output(stub, status: int, reply: str, reason: str) -> None:  # type: ignore[no-untyped-def]
@@ -91,6 +92,14 @@ def test_malformed_replies_fall_back_to_review_worthy_output(stub, status: int, 
     [a] = load("prompt", base_url=url).assess([_post(1, "some post")], [[]])
     assert a.category is Category.NONE and a.score == UNSURE_SCORE
     assert "needs review" in a.evidence[-1] and reason in a.evidence[-1]
+    from datetime import UTC, datetime
+
+    from proscribe.policy import AccountHistory, decide, load as load_profile
+    from proscribe.model import ContentAction
+
+    for name in ("meta", "x", "twitter-2021"):  # the unsure score lies between every shipped profile's thresholds
+        out = decide(a, _post(1, "some post"), AccountHistory("a"), None, load_profile(name), datetime.now(UTC))
+        assert out.decision.action is ContentAction.REVIEW, (name, out.decision.reasons)
 
 
 def test_an_unreachable_endpoint_does_not_raise() -> None:

@@ -156,10 +156,10 @@ def test_x_suspension_on_repeat_is_not_propagated() -> None:
 def test_a_post_called_clean_goes_to_review_when_the_chance_of_any_violation_reaches_the_threshold() -> None:
     meta = PROFILES["meta"]  # review threshold 0.35
     spread = {"glorification": 0.2, "support": 0.1, "threat": 0.06, "none": 0.64}
-    out = decide(assessment(Category.NONE, 0.36, context=Context.DISCUSSION, scores=spread), post(), AccountHistory("a1"), None, meta, NOW)
+    out = decide(assessment(Category.NONE, 0.64, context=Context.DISCUSSION, scores=spread), post(), AccountHistory("a1"), None, meta, NOW)
     assert out.decision.action is ContentAction.REVIEW and "(0.36)" in out.decision.reasons[0]
     calm = {"glorification": 0.2, "support": 0.1, "none": 0.7}
-    out = decide(assessment(Category.NONE, 0.3, context=Context.DISCUSSION, scores=calm), post(), AccountHistory("a1"), None, meta, NOW)
+    out = decide(assessment(Category.NONE, 0.7, context=Context.DISCUSSION, scores=calm), post(), AccountHistory("a1"), None, meta, NOW)
     assert out.decision.action is ContentAction.ALLOW
 
 

@@ -21,6 +21,8 @@ import httpx
 from proscribe.classify.base import check_batch, mention_evidence
 from proscribe.model import Assessment, Category, Context, Mention, Post
 
+VIOLATIONS = tuple(c for c in Category if c is not Category.NONE)
+
 UNSURE_SCORE = 0.5
 
 POLICY = """You enforce a platform's Dangerous Organizations and Individuals policy.
@@ -64,7 +66,7 @@ class PromptClassifier:
             try:
                 reply = self._ask(post, ms)
                 out.append(self._parse(post, ms, reply))
-            except (httpx.HTTPError, ValueError, KeyError, TypeError, IndexError) as err:
+            except (httpx.HTTPError, ValueError, KeyError, TypeError, IndexError, RecursionError) as err:
                 out.append(self._unsure(post, ms, f"{type(err).__name__}: {err}"))
         return out
 
@@ -91,12 +93,20 @@ class PromptClassifier:
         return Assessment(
             post_id=post.id, category=category, context=context, score=round(float(score), 4), mentions=tuple(mentions),
             evidence=tuple(mention_evidence(mentions) + [f"model said: {w}" for w in words[:5]]),
-            lang=post.lang, model=f"{self.name} {self.version}", scores={str(category): round(float(score), 4)},
+            lang=post.lang, model=f"{self.name} {self.version}",
+            scores={str(category): round(float(score), 4)} if category is not Category.NONE else _doubt(float(score)),
         )
 
     def _unsure(self, post: Post, mentions: Sequence[Mention], reason: str) -> Assessment:
         return Assessment(
             post_id=post.id, category=Category.NONE, context=None, score=UNSURE_SCORE, mentions=tuple(mentions),
             evidence=tuple(mention_evidence(mentions) + [f"unreadable reply from the prompt model, needs review: {reason}"]),
-            lang=post.lang, model=f"{self.name} {self.version}", scores={},
+            lang=post.lang, model=f"{self.name} {self.version}", scores=_doubt(UNSURE_SCORE),
         )
+
+
+def _doubt(p_violation: float) -> dict[str, float]:
+    """Scores of a `none` verdict that leave `p_violation` to the violation categories, spread evenly (the policy sends
+    a clean verdict to review when they add up to its review threshold)."""
+    share = round(p_violation / len(VIOLATIONS), 4)
+    return {**{str(v): share for v in VIOLATIONS}, "none": round(1.0 - p_violation, 4)}
