@@ -59,6 +59,9 @@ def verdicts(items: list[InputPost], category: Category = Category.GLORIFICATION
         ('{"id": "p", "text": "", "author": {"id": "a", "followers": 1e300}}', "author.followers is too large"),
         ('{"id": "p", "text": "", "author": {"id": "a"}, "created_at": "2999-01-01T00:00:00Z"}', "created_at is in the future"),
         ('{"id": "p", "text": "", "author": {"id": "a"}, "x": ' + "[" * 40 + "]" * 40 + "}", "nested too deeply"),
+        ('{"id": "p", "text": "x\\u0000y", "author": {"id": "a"}}', "text must not contain a NUL character"),
+        ('{"id": "p", "text": "", "author": {"id": "a", "x": Infinity}, "score": NaN}', "is not a number JSON allows"),
+        ('{"id": "p", "text": "", "author": {"id": "a"}, "created_at": "0001-01-01T00:00:00+14:00"}', "within years 1-9999"),
     ],
 )
 def test_bad_lines_are_rejected_with_a_reason(text: str, reason: str) -> None:

@@ -42,11 +42,14 @@ FUTURE_SKEW = timedelta(days=1)  # how far ahead of this machine's clock a post'
 
 
 def json_strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(path, string) for every string (keys too) in a decoded JSON value; BadPost when it nests too deeply."""
+    """(path, string) for every string (keys too) in a decoded JSON value; BadPost when it nests too deeply or holds
+    NaN or Infinity (which Python reads but JSON has not, and PostgreSQL refuses)."""
     if depth > MAX_DEPTH:
         raise BadPost(f"{path} is nested too deeply (at most {MAX_DEPTH} levels of objects and lists)")
     if isinstance(value, str):
         yield path, value
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise BadPost(f"{path} is not a number JSON allows ({value})")
     elif isinstance(value, dict):
         for key, item in value.items():
             inner = f"{path}.{key}" if path else key
@@ -65,6 +68,9 @@ def _check_text(obj: dict[str, Any]) -> None:
         except UnicodeEncodeError as exc:
             where = path.encode("utf-8", "backslashreplace").decode("utf-8")
             raise BadPost(f"{where} is not valid Unicode text: a lone surrogate (\\u{ord(text[exc.start]):04x}) at character {exc.start}") from None
+        if "\x00" in text:
+            where = path.replace("\x00", "\\u0000")
+            raise BadPost(f"{where} must not contain a NUL character (\\u0000; at character {text.index(chr(0))})")
 
 
 def parse_time(value: str) -> datetime:
@@ -140,8 +146,8 @@ def post_from_json(obj: Any, line: int | None = None) -> Post:
             raise BadPost(f"created_at must be an ISO 8601 string, not {_kind(created)}")
         try:
             created_at = parse_time(created)
-        except ValueError:
-            raise BadPost(f"created_at is not an ISO 8601 timestamp: {created[:40]!r}") from None
+        except (ValueError, OverflowError):
+            raise BadPost(f"created_at is not an ISO 8601 timestamp within years 1-9999: {created[:40]!r}") from None
         if created_at > datetime.now(UTC) + FUTURE_SKEW:
             raise BadPost(f"created_at is in the future: {created[:40]!r} (a post is decided as of the time it was made)")
     post_strings = {key: _string(obj, key, "") for key in POST_STRINGS}

@@ -39,7 +39,7 @@ def show(
 
     try:
         clock = parse_time(now) if now else datetime.now(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise fail(f"--now {now!r} is not an ISO 8601 time") from None
     try:
         with database.session(db) as s:

@@ -79,7 +79,7 @@ def scan(
     if now is not None:
         try:
             clock = parse_time(now)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise fail(f"--now {now!r} is not an ISO 8601 time (e.g. 2024-05-01T00:00:00Z)") from None
     if posts != "-" and not Path(posts).is_file():
         raise fail(f"{posts}: no such file")
