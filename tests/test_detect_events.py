@@ -44,3 +44,11 @@ def test_epithet_names_the_event_and_its_perpetrators() -> None:
     found = starter_matcher().find("heroes of the Flood, we salute you")
     assert {m.entity_id for m in found if m.via == "epithet"} == {"event-2023-10-07"}
     assert "hamas" in {m.entity_id for m in found if m.via == "perpetrator"}
+
+
+def test_praise_right_beside_a_date_makes_it_the_event() -> None:
+    for text in ("درود بر قهرمانان ۷ اکتبر", "المجد لأبطال 7 أكتوبر", "Glory to the heroes of 7 October", "7 October heroes 🇵🇸"):
+        found = [m for m in starter_matcher().find(text) if m.via == "date"]
+        assert found and found[0].entity_id == "event-2023-10-07" and "praise beside it" in (found[0].corroboration or ""), text
+    far = "Our heroes in the football team won the cup again last night, and the final is set for 7 October"
+    assert [m for m in starter_matcher().find(far) if m.via == "date"] == []  # praise too far from the date

@@ -9,8 +9,9 @@ For an event on 2023-10-07 the matcher learns "7 October", "October 7th",
 
 A date alone is weak evidence ("born on 7 October"): the matcher reports it
 (via="date") only with corroborating context — the event or its perpetrator
-named, an attack or terror word, a signal emoji, a hashtag, or the event's
-year written beside it — unless asked for uncorroborated evidence too.
+named, an attack or terror word, a signal emoji, a hashtag, the event's
+year written beside it, or praise right beside it ("heroes of 7 October") —
+unless asked for uncorroborated evidence too.
 """
 
 from __future__ import annotations

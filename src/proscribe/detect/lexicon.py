@@ -80,6 +80,16 @@ CONTEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "ru": ("теракт", "террор", "боевик", "группиров", "атак", "джихад", "заложник", "взрыв", "халифат"),
 }
 
+# Praise right beside a bare date makes the date the event ("heroes of 7 October", "درود بر قهرمانان ۷ اکتبر",
+# "المجد لأبطال 7 أكتوبر"): within DATE_PRAISE_WINDOW characters of it, as word prefixes on normalised text (an
+# Arabic clitic or article may come first). Only for dates: a weak name needs more than praise.
+DATE_PRAISE_KEYWORDS: tuple[str, ...] = (
+    "hero", "glory", "glorious", "salute", "héros", "gloire", "glorieu", "helden", "ruhm", "héroe", "gloria", "glorios",
+    "kahraman", "şanlı", "геро", "слава",
+    "ابطال", "بطل", "مجد", "المجيد", "طوفان", "قهرمان", "درود", "حماسه", "هيرو",
+)
+DATE_PRAISE_WINDOW = 30
+
 # Words next to a short acronym ("IS", "HTS") that make it the group: within two words.
 ACRONYM_NEIGHBOURS = (
     "fighter", "militant", "group", "claimed", "claim", "jihadist", "terror", "attack", "province", "khorasan",

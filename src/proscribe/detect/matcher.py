@@ -59,6 +59,9 @@ _NEIGHBOUR_RE = re.compile(
 _REPORTING_RE = re.compile("|".join(map(re.escape, lexicon.ACRONYM_REPORTING)))
 _MAX_CLITIC = max(map(len, lexicon.ARABIC_PROCLITICS | lexicon.HEBREW_PROCLITICS))
 _SIGNAL_EMOJI_RE = re.compile("[" + "".join(re.escape(ch) for ch in EMOJI_SIGNALS) + "]")
+_DATE_PRAISE_RE = re.compile(
+    r"(?<!\w)(?:[وفبلك]?(?:ال)?)(" + "|".join(sorted({re.escape(normalize_name(w)) for w in lexicon.DATE_PRAISE_KEYWORDS}, key=len, reverse=True)) + ")"
+)
 _ASCII_LOWER = re.compile("[a-z]")
 
 
@@ -769,6 +772,11 @@ class Matcher:
             return f"emoji {ch} ({EMOJI_SIGNALS[ch]})"
         if slogans:
             return f"slogan or hashtag: {slogans[0]}"
+        if al.via == "date" and h.start >= 0:
+            w = lexicon.DATE_PRAISE_WINDOW
+            near = _DATE_PRAISE_RE.search(nt.text, max(0, h.start - w), min(len(nt.text), h.end + w))
+            if near:
+                return f"praise beside it: {near.group(1)!r}"
         return None
 
     def find_handle(self, handle: str) -> list[Mention]:
