@@ -59,6 +59,21 @@ def test_link_then_show(sqlite_url: str) -> None:
     out = json.loads(run_cli("accounts", "show", "fa", "--db", sqlite_url, "--json").stdout)
     assert {"id": "x1", "via": "link"} in out["linked_accounts"]
     assert run_cli("accounts", "link", "fa", "fa", "--db", sqlite_url).exit_code == 1
+    empty = run_cli("accounts", "link", "", "fa", "--db", sqlite_url)
+    assert empty.exit_code == 1 and "account id A is empty" in empty.stderr
+    assert run_cli("accounts", "show", "fa", "--now", "0001-01-01T00:00:00+14:00", "--db", sqlite_url).exit_code == 1
+
+
+def test_scan_refuses_an_output_that_is_a_directory_or_the_input(tmp_path, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    posts = tmp_path / "posts[1].jsonl"
+    posts.write_text(json.dumps({"id": "p", "text": "hi", "author": {"id": "a"}}) + "\n", encoding="utf-8")
+    to_dir = run_cli("scan", str(posts), "--profile", "meta", "--model", "keyword", "--out", str(tmp_path), "--db", sqlite_url)
+    assert to_dir.exit_code == 1 and "a directory" in to_dir.stderr
+    same = run_cli("scan", str(posts), "--profile", "meta", "--model", "keyword", "--out", str(posts), "--db", sqlite_url)
+    assert same.exit_code == 1 and "the posts file itself" in same.stderr
+    assert json.loads(posts.read_text(encoding="utf-8"))["id"] == "p"  # the input is untouched
+    missing = run_cli("scan", str(tmp_path / "nope[/].jsonl"), "--profile", "meta", "--db", sqlite_url)
+    assert missing.exit_code == 1 and "nope[/].jsonl: no such file" in missing.stderr  # brackets are not markup
 
 
 def test_bench_ledger_reports_both_databases_side_by_side() -> None:

@@ -188,6 +188,17 @@ def test_scan_decisions_reach_the_queue_through_sync(tmp_path, sqlite_url: str) 
     assert bad.exit_code == 1
 
 
+def test_review_list_queues_what_a_scan_recorded(sqlite_url: str) -> None:
+    from proscribe.model import Assessment, Category
+    from proscribe.pipeline import Scanner, read_posts
+
+    items = list(read_posts([json.dumps(post("s1", "anything", author="x"))]))
+    Scanner(load("meta"), sqlite_url).scan(items, assessed={"s1": (Assessment("s1", Category.GLORIFICATION, None, 0.4, model="given"), None)})  # type: ignore[arg-type]
+    listed = json.loads(run_cli("review", "list", "--json", "--db", sqlite_url).stdout)
+    assert [(r["post_id"], r["reason"]) for r in listed] == [("s1", "uncertain")]
+    assert run_cli("review", "sync", "--db", sqlite_url).stdout.strip() == "0 items queued"
+
+
 def test_a_profile_names_its_own_high_reach_threshold() -> None:
     from dataclasses import replace
 

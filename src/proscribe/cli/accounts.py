@@ -121,6 +121,9 @@ def link(
     from proscribe.store import db as database
     from proscribe.store import ledger as store
 
+    for name, value in (("A", a), ("B", b)):
+        if not value.strip():
+            raise fail(f"account id {name} is empty: give the ids the posts' author.id carries")
     try:
         with database.session(db) as s:
             new = store.link(s, a, b, actor=actor, note=note)

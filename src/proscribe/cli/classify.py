@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
+from rich.markup import escape
 import typer
 
 from proscribe.cli import app, bench_app
@@ -28,7 +29,7 @@ def _read(files: list[Path]):  # type: ignore[no-untyped-def]
     except UnicodeDecodeError as e:
         raise fail(f"not UTF-8 text: {e}") from None
     for e in errors:
-        err.print(f"[bold red]error:[/] {e}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
     return examples, errors
 
 

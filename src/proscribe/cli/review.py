@@ -31,7 +31,7 @@ def sync(
             added = do_sync(s, QueueSettings(high_reach_followers=high_reach).with_profiles(load(name) for name in SHIPPED), full=full)
     except database.DatabaseError as exc:
         raise fail(str(exc)) from None
-    typer.echo(f"{added} items queued")
+    typer.echo(f"{added} item{'' if added == 1 else 's'} queued")
 
 
 @review_app.command("list")
@@ -42,7 +42,12 @@ def list_items(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     db: str | None = DbOption,
 ) -> None:
-    """List review items, highest priority first (severity, reach, time waiting)."""
+    """List review items, highest priority first (severity, reach, time waiting).
+
+    Decisions recorded since the last listing (e.g. by `proscribe scan`) are queued first, as `review sync` does
+    with its defaults.
+    """
+    from proscribe.policy.profile import SHIPPED, load
     from proscribe.review import queue
     from proscribe.store import db as database
 
@@ -51,6 +56,8 @@ def list_items(
     if bad:
         raise fail(f"--status {bad[0]!r}: use open, claimed, escalated or closed")
     try:
+        with database.session(db) as s:
+            queue.sync(s, queue.QueueSettings().with_profiles(load(name) for name in SHIPPED))
         with database.session(db) as s:
             rows = queue.items(s, status, profile, limit)
     except database.DatabaseError as exc:

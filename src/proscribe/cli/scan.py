@@ -82,7 +82,12 @@ def scan(
         except (ValueError, OverflowError):
             raise fail(f"--now {now!r} is not an ISO 8601 time (e.g. 2024-05-01T00:00:00Z)") from None
     if posts != "-" and not Path(posts).is_file():
-        raise fail(f"{posts}: no such file")
+        raise fail(f"{posts}: {'a directory, not a file' if Path(posts).is_dir() else 'no such file'}")
+    if out is not None:
+        if out.is_dir():
+            raise fail(f"--out {out}: a directory; give a file name for the decisions")
+        if posts != "-" and out.exists() and out.resolve() == Path(posts).resolve():
+            raise fail(f"--out {out} is the posts file itself: the decisions would replace the posts; give another file")
 
     items: list[InputPost] = []
     rejected: list[Rejected] = []
