@@ -1,4 +1,4 @@
-"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish; everyday-7: admiration, remembrance and calls to join in seven languages; everyday-8: everyday Arabic in many dialects and registers vs violations written in them; everyday-9 and everyday-10: ordinary Gulf, Iraqi, Yemeni, Egyptian, Levantine, Sudanese and Maghrebi chatter, devotional posts and Arabic adverts, with no violations; threat-6: calls for violence against people outside any terrorist frame vs harsh non-violent demands, figures of speech, news and condemnation)."""
+"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish; everyday-7: admiration, remembrance and calls to join in seven languages; everyday-8: everyday Arabic in many dialects and registers vs violations written in them; everyday-9 and everyday-10: ordinary Gulf, Iraqi, Yemeni, Egyptian, Levantine, Sudanese and Maghrebi chatter, devotional posts and Arabic adverts, with no violations; threat-6: calls for violence against people outside any terrorist frame vs harsh non-violent demands, figures of speech, news and condemnation; short-1 and short-2: short, explicit posts naming a designated entity or event, one line or a few words, on both sides of the line)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ THIRD = {
     "threat-6": ({"en", "fa", "ar", "fr", "de", "es", "tr", "ur"}, 15001, 330),
     "everyday-9": ({"ar"}, 16001, 380),
     "everyday-10": ({"ar"}, 16401, 380),
+    "short-1": ({"en", "fr", "de", "es", "tr"}, 17001, 250),
+    "short-2": ({"ar", "fa", "ur"}, 17001, 250),
 }
 
 # Share of violations: the contrast sets hold both sides about equally; the
