@@ -212,3 +212,39 @@ def test_the_fast_path_for_posts_answers_as_the_framework_route_does(tmp_path) -
             ]
     assert [a[0] for a in answers[True]] == [422, 401, 401, 200, 403, 422, 200, 422, 413, 200, 422, 200]
     assert answers[True] == answers[False]
+
+
+def _overturn(client, keys, post_id: str, profile: str = "meta") -> None:  # type: ignore[no-untyped-def]
+    filed = client.post("/v1/appeals", json={"kind": "content", "profile": profile, "post_id": post_id, "statement": "a quotation"},
+                        headers=auth(keys["platform"]))
+    assert filed.status_code == 201, filed.text
+    appeal = filed.json()["id"]
+    assert client.post(f"/v1/appeals/{appeal}/claim", headers=auth(keys["reviewer"])).status_code == 200
+    decided = client.post(f"/v1/appeals/{appeal}/decision", json={"outcome": "overturn", "reason": "not praise"}, headers=auth(keys["reviewer"]))
+    assert decided.status_code == 200 and decided.json()["outcome"] == "overturn", decided.text
+
+
+def test_a_post_created_before_an_overturn_does_not_count_the_overturned_strikes(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    h = auth(keys["platform"])
+    office = {"operator": "op-v"}
+    linked = {**post("w1", "good morning", author="acc-w", days_ago=30), "author": {"id": "acc-w", **office}}
+    assert client.post("/v1/posts?profile=meta", json=linked, headers=h).status_code == 200
+    strikes = [{**post(f"v{i}", "Glory to Hamas", author="acc-v", days_ago=20 - i), "author": {"id": "acc-v", "followers": 500, **office}}
+               for i in range(1, 6)]
+    fifth = client.post("/v1/posts?profile=meta", json=strikes, headers=h).json()[-1]
+    assert fifth["account"] == {"id": "acc-v", "action": "disable", "strikes": 5, "until": None}
+    assert fifth["linked_accounts"] == [{"id": "acc-w", "action": "disable"}]
+    _overturn(client, keys, "v4")
+    _overturn(client, keys, "v5")
+    state = client.get("/v1/accounts/acc-v", headers=auth(keys["auditor"])).json()["profiles"][0]
+    assert (state["strikes"], state["action"]) == (3, "none")
+    # Created ten days ago, before the overturns were recorded: still the fourth strike, not the sixth.
+    late = {**post("v6", "Glory to Hamas", author="acc-v", days_ago=10), "author": {"id": "acc-v", "followers": 500, **office}}
+    decision = client.post("/v1/posts?profile=meta", json=late, headers=h).json()
+    assert decision["account"]["strikes"] == 4 and decision["account"]["action"] == "restrict", decision
+    assert decision["linked_accounts"] == [{"id": "acc-w", "action": "none"}]
+    assert any("Strike 4 " in r for r in decision["reasons"]), decision["reasons"]
+    state = client.get("/v1/accounts/acc-v", headers=auth(keys["auditor"])).json()["profiles"][0]
+    assert (state["strikes"], state["action"]) == (4, "none")
+    assert client.get("/v1/accounts/acc-w", headers=auth(keys["auditor"])).json()["profiles"][0]["action"] == "none"
