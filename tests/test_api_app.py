@@ -58,15 +58,77 @@ def test_posts_come_back_as_the_decision_contract_and_are_idempotent(api) -> Non
     assert list(decision) == DECISION_KEYS
     assert decision["violation"] is True and decision["action"] == "remove"
     assert [e["id"] for e in decision["entities"]] == ["hamas"]
-    again = client.post("/v1/posts?profile=meta", json=post("p1", "changed text, same id"), headers=h)
+    again = client.post("/v1/posts?profile=meta", json=post("p1", "Glory to Hamas and its fighters", followers=200), headers=h)
     assert again.text == one.text  # the stored decision, byte for byte
-    batch = client.post("/v1/posts?profile=x", json=[post("p2", "Reuters reported on Hamas"), post("p1", "Glory to Hamas")], headers=h)
+    batch = client.post("/v1/posts?profile=x", json=[post("p2", "Reuters reported on Hamas"), post("p1", "Glory to Hamas and its fighters")], headers=h)
     assert [d["post_id"] for d in batch.json()] == ["p2", "p1"]
     assert [d["profile"] for d in batch.json()] == ["x", "x"]
     assert batch.json()[0]["violation"] is False and batch.json()[0]["context"] == "news"
     assert client.get("/v1/decisions/p1?profile=meta", headers=h).text == one.text
     listed = client.get("/v1/decisions?profile=meta", headers=h).json()
     assert [d["post_id"] for d in listed["decisions"]] == ["p1"] and listed["next"] is None
+
+
+def _nothing_written_for(client, keys, post_id: str, account: str, profile: str) -> None:  # type: ignore[no-untyped-def]
+    h = auth(keys["auditor"])
+    assert client.get(f"/v1/decisions/{post_id}?profile={profile}", headers=h).status_code == 404
+    assert client.get(f"/v1/accounts/{account}", headers=h).status_code == 404
+    assert client.get("/v1/review/items", params={"status": ["open", "escalated", "claimed", "closed"]}, headers=h).json()["items"] == []
+
+
+def test_a_post_id_already_stored_with_another_author_is_refused_under_any_profile(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    h = auth(keys["platform"])
+    first = client.post("/v1/posts?profile=meta", json=post("xp-1", "nice weather today", author="xp-A"), headers=h)
+    assert first.status_code == 200
+    audited = len(client.get("/v1/audit", headers=auth(keys["auditor"])).json()["entries"])
+    other = post("xp-1", "Glory to Hamas and the heroes of the Qassam Brigades!", author="xp-B", followers=2_000_000)
+    for profile in ("x", "meta"):
+        r = client.post(f"/v1/posts?profile={profile}", json=other, headers=h)
+        assert r.status_code == 409, r.text
+        assert r.json()["field"] == "post.id"
+        assert "post.id 'xp-1'" in r.json()["error"] and "another author.id and text" in r.json()["error"]
+    _nothing_written_for(client, keys, "xp-1", "xp-B", "x")
+    # The first post, its decision and its author are as they were.
+    assert client.get("/v1/decisions/xp-1?profile=meta", headers=h).text == first.text
+    assert len(client.get("/v1/audit", headers=auth(keys["auditor"])).json()["entries"]) == audited
+    # The same author with another text is another post too; only the differing field is named.
+    r = client.post("/v1/posts?profile=x", json=post("xp-1", "nice weather tomorrow", author="xp-A"), headers=h)
+    assert r.status_code == 409 and "with another text:" in r.json()["error"]
+    r = client.post("/v1/posts?profile=x", json=post("xp-1", "nice weather today", author="xp-C"), headers=h)
+    assert r.status_code == 409 and "with another author.id:" in r.json()["error"]
+    # Sent again as it was, it is the same post: decided under another profile, re-emitted under its own.
+    assert client.post("/v1/posts?profile=x", json=post("xp-1", "nice weather today", author="xp-A"), headers=h).json()["profile"] == "x"
+    assert client.post("/v1/posts?profile=meta", json=post("xp-1", "nice weather today", author="xp-A"), headers=h).text == first.text
+
+
+def test_a_batch_with_a_post_id_of_another_post_is_refused_whole(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    h = auth(keys["platform"])
+    assert client.post("/v1/posts?profile=meta", json=post("col-1", "Lovely weather", author="col-A"), headers=h).status_code == 200
+    batch = [post("new-1", "Glory to Hamas", author="col-B"), post("col-1", "Respect to the mujahideen.", author="col-B")]
+    r = client.post("/v1/posts?profile=x", json=batch, headers=h)
+    assert r.status_code == 409 and r.json()["field"] == "posts[1].id", r.text
+    assert "posts[1].id 'col-1'" in r.json()["error"] and "nothing in this request was decided" in r.json()["error"]
+    _nothing_written_for(client, keys, "new-1", "col-B", "x")
+    assert client.get("/v1/decisions/col-1?profile=x", headers=h).status_code == 404
+
+
+def test_a_review_of_a_reused_id_can_only_reach_the_post_that_was_decided(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    h = auth(keys["platform"])
+    client.post("/v1/posts?profile=meta", json=post("col-1", "Lovely weather", author="col-A"), headers=h)
+    assert client.post("/v1/posts?profile=x", json=post("col-1", "perhaps praise Hamas", author="col-B"), headers=h).status_code == 409
+    # Under its own id the post is decided and queued, and the reviewer's confirm strikes its own author.
+    assert client.post("/v1/posts?profile=x", json=post("col-2", "perhaps praise Hamas", author="col-B"), headers=h).json()["action"] == "review"
+    (item,) = client.get("/v1/review/items", headers=auth(keys["reviewer"])).json()["items"]
+    assert (item["post_id"], item["account_id"]) == ("col-2", "col-B")
+    client.post(f"/v1/review/items/{item['id']}/claim", headers=auth(keys["reviewer"]))
+    done = client.post(f"/v1/review/items/{item['id']}/decision", json={"outcome": "confirm", "reason": "praise"}, headers=auth(keys["reviewer"]))
+    assert done.status_code == 200, done.text
+    a = client.get("/v1/accounts/col-A?profile=x", headers=auth(keys["auditor"])).json()["profiles"][0]
+    b = client.get("/v1/accounts/col-B?profile=x", headers=auth(keys["auditor"])).json()["profiles"][0]
+    assert (a["strikes"], b["strikes"]) == (0, 1)
 
 
 @pytest.mark.parametrize(
@@ -308,11 +370,48 @@ def test_the_fast_path_for_posts_answers_as_the_framework_route_does(tmp_path) -
             {"json": [post("b1", "Glory to Hamas"), post("b2", "x")], "headers": {"X-API-Key": platform}},
             {"json": [post("b3", "x"), {"id": "q"}], "headers": {"X-API-Key": platform}},
             {"json": post("b1", "changed"), "headers": {"X-API-Key": platform}},
+            {"json": post("b1", "Glory to Hamas"), "headers": {"X-API-Key": platform}},
         ]
         with TestClient(app) as client:
             answers[fast] = [
                 (r.status_code, r.headers.get("www-authenticate"), r.headers["content-type"], r.text)
                 for r in (client.post("/v1/posts", **kw) for kw in requests)
             ]
-    assert [a[0] for a in answers[True]] == [422, 401, 401, 200, 403, 422, 200, 422, 413, 200, 422, 200]
+    assert [a[0] for a in answers[True]] == [422, 401, 401, 200, 403, 422, 200, 422, 413, 200, 422, 409, 200]
     assert answers[True] == answers[False]
+
+
+def _overturn(client, keys, post_id: str, profile: str = "meta") -> None:  # type: ignore[no-untyped-def]
+    filed = client.post("/v1/appeals", json={"kind": "content", "profile": profile, "post_id": post_id, "statement": "a quotation"},
+                        headers=auth(keys["platform"]))
+    assert filed.status_code == 201, filed.text
+    appeal = filed.json()["id"]
+    assert client.post(f"/v1/appeals/{appeal}/claim", headers=auth(keys["reviewer"])).status_code == 200
+    decided = client.post(f"/v1/appeals/{appeal}/decision", json={"outcome": "overturn", "reason": "not praise"}, headers=auth(keys["reviewer"]))
+    assert decided.status_code == 200 and decided.json()["outcome"] == "overturn", decided.text
+
+
+def test_a_post_created_before_an_overturn_does_not_count_the_overturned_strikes(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    h = auth(keys["platform"])
+    office = {"operator": "op-v"}
+    linked = {**post("w1", "good morning", author="acc-w", days_ago=30), "author": {"id": "acc-w", **office}}
+    assert client.post("/v1/posts?profile=meta", json=linked, headers=h).status_code == 200
+    strikes = [{**post(f"v{i}", "Glory to Hamas", author="acc-v", days_ago=20 - i), "author": {"id": "acc-v", "followers": 500, **office}}
+               for i in range(1, 6)]
+    fifth = client.post("/v1/posts?profile=meta", json=strikes, headers=h).json()[-1]
+    assert fifth["account"] == {"id": "acc-v", "action": "disable", "strikes": 5, "until": None}
+    assert fifth["linked_accounts"] == [{"id": "acc-w", "action": "disable"}]
+    _overturn(client, keys, "v4")
+    _overturn(client, keys, "v5")
+    state = client.get("/v1/accounts/acc-v", headers=auth(keys["auditor"])).json()["profiles"][0]
+    assert (state["strikes"], state["action"]) == (3, "none")
+    # Created ten days ago, before the overturns were recorded: still the fourth strike, not the sixth.
+    late = {**post("v6", "Glory to Hamas", author="acc-v", days_ago=10), "author": {"id": "acc-v", "followers": 500, **office}}
+    decision = client.post("/v1/posts?profile=meta", json=late, headers=h).json()
+    assert decision["account"]["strikes"] == 4 and decision["account"]["action"] == "restrict", decision
+    assert decision["linked_accounts"] == [{"id": "acc-w", "action": "none"}]
+    assert any("Strike 4 " in r for r in decision["reasons"]), decision["reasons"]
+    state = client.get("/v1/accounts/acc-v", headers=auth(keys["auditor"])).json()["profiles"][0]
+    assert (state["strikes"], state["action"]) == (4, "none")
+    assert client.get("/v1/accounts/acc-w", headers=auth(keys["auditor"])).json()["profiles"][0]["action"] == "none"

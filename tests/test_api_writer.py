@@ -254,3 +254,47 @@ def test_with_two_assessors_a_post_at_the_model_holds_back_only_its_own_accounts
         strikes = [e.post_id for e in ledger_store.all_events(s) if str(e.kind) == "strike"]
     assert sorted(strikes) == ["m1", "m2", "m3"]
     assert not svc.writer._with_assessor and not svc.writer._at_assessor
+
+
+def test_two_waiting_requests_with_one_id_for_two_posts_the_first_is_decided_the_second_refused(sqlite_url: str) -> None:
+    from proscribe.api.service import BadRequest
+
+    svc = _service(sqlite_url)
+    jobs = [
+        svc.prepare(post("same", "Glory to Hamas", author="u1"), "meta", PLATFORM),
+        svc.prepare([post("new", "hello", author="u2"), post("same", "Glory to Hamas", author="u2")], "x", OTHER),
+        svc.prepare(post("same", "Glory to Hamas", author="u3"), "meta", OTHER),
+        svc.prepare(post("other", "Glory to Hamas", author="u4"), "meta", PLATFORM),
+    ]
+    svc.writer._process(jobs)  # one batch: the first request's post is the one the id names
+    assert '"account": {"id": "u1"' in jobs[0].future.result(timeout=30)[0]
+    for job, field in ((jobs[1], "posts[1].id"), (jobs[2], "post.id")):
+        with pytest.raises(BadRequest) as refused:
+            job.future.result(timeout=30)
+        assert refused.value.status == 409 and refused.value.field == field
+        assert "another author.id" in str(refused.value)
+    assert '"post_id": "other"' in jobs[3].future.result(timeout=30)[0]
+    with db.session(sqlite_url) as s:
+        assert ledger_store.count_decisions(s) == 2
+        assert ledger_store.stored_decision(s, "new", "x") is None and ledger_store.post(s, "new") is None
+        assert ledger_store.account(s, "u2") is None and ledger_store.account(s, "u3") is None
+        assert ledger_store.post(s, "same")["author"]["id"] == "u1"  # type: ignore[index]
+        assert [e["actor"] for e in reversed(store.audit_entries(s))] == ["platform:shop", "platform:shop"]
+
+
+def test_a_refused_request_takes_no_id_from_a_later_one_in_its_batch(sqlite_url: str) -> None:
+    from proscribe.api.service import BadRequest
+
+    svc = _service(sqlite_url)
+    svc.submit(post("stored", "hello", author="u0"), "meta", PLATFORM)
+    jobs = [
+        svc.prepare([post("fresh", "Glory to Hamas", author="u1"), post("stored", "another text", author="u0")], "meta", PLATFORM),
+        svc.prepare(post("fresh", "Reported: Hamas statement", author="u2"), "meta", OTHER),
+    ]
+    svc.writer._process(jobs)
+    with pytest.raises(BadRequest, match=r"posts\[1\]\.id 'stored' names a post already stored with another text"):
+        jobs[0].future.result(timeout=30)
+    assert '"account": {"id": "u2"' in jobs[1].future.result(timeout=30)[0]
+    with db.session(sqlite_url) as s:
+        assert ledger_store.post(s, "fresh")["author"]["id"] == "u2"  # type: ignore[index]
+        assert ledger_store.account(s, "u1") is None

@@ -104,3 +104,17 @@ def test_requests_left_when_the_child_dies_get_an_error(url: str) -> None:
     finally:
         writer.close()
     assert _decided(url) == 0
+
+
+def test_a_refused_post_id_gets_its_409_across_the_process(url: str) -> None:
+    from proscribe.api.service import BadRequest
+
+    svc = Service(ServiceConfig(db_url=url, parts_factory=stand_in_parts, writer_process=True))
+    try:
+        svc.submit(post("p1", "hello", author="u1"), "meta", PLATFORM)
+        with pytest.raises(BadRequest) as refused:
+            svc.submit([post("p1", "hello", author="u2")], "x", PLATFORM)
+        assert (refused.value.status, refused.value.field) == (409, "posts[0].id")
+    finally:
+        svc.writer.close()  # type: ignore[union-attr]
+    assert _decided(url) == 1

@@ -118,6 +118,36 @@ def test_reversing_the_disabling_decision_itself() -> None:
     assert d.account.action is AccountAction.DISABLE and d.account.strikes == 5
 
 
+def test_a_decision_as_of_an_earlier_time_counts_the_reversals_already_recorded() -> None:
+    ledger = Ledger()
+    ledger.links = {"fa": [("en", "operator office")]}
+    for i in range(5):
+        ledger.post(f"p{i}", "fa", T0 + timedelta(days=i))
+    # Overturned on day 30; a post created on day 10 is decided after that (a late arrival, a replay).
+    ledger.reverse("p3", "fa", T0 + timedelta(days=30))
+    ledger.reverse("p4", "fa", T0 + timedelta(days=30))
+    d = ledger.post("p5", "fa", T0 + timedelta(days=10))
+    assert d.account.strikes == 4 and d.account.action is AccountAction.RESTRICT
+    assert [(x.id, x.action) for x in d.linked_accounts] == [("en", AccountAction.NONE)]
+    assert any(r.startswith("Strike 4 (4 active") for r in d.reasons)
+    # The ledger agrees with the decision; a replay of day 10 still shows the log as it was then.
+    assert ledger.state("fa", T0 + timedelta(days=31)).active_strikes == 4
+    assert ledger.state("fa", T0 + timedelta(days=10)).active_strikes == 6
+    assert state.history(ledger.events, "fa", [], META, T0 + timedelta(days=10)).strikes == 4
+
+
+def test_a_decision_as_of_an_earlier_time_still_counts_only_the_strikes_of_its_window() -> None:
+    ledger = Ledger()
+    for day in (0, 100, 400):
+        ledger.post(f"p{day}", "a1", T0 + timedelta(days=day))
+    ledger.reverse("p100", "a1", T0 + timedelta(days=500))
+    # As of day 300: the strike of day 0 is inside the year, the one of day 400 is not yet, the one of day 100 is void.
+    history = state.history(ledger.events, "a1", [], META, T0 + timedelta(days=300))
+    assert (history.strikes, history.doi_strikes) == (1, 1)
+    # As of day 380: the strike of day 0 has expired.
+    assert state.history(ledger.events, "a1", [], META, T0 + timedelta(days=380)).strikes == 0
+
+
 def test_a_restore_lifts_a_manual_suspension() -> None:
     events = [
         ModerationEvent(EventKind.ACCOUNT_ACTION, "a1", T0, "meta", None, {"action": "suspend", "basis": "manual"}, "admin", 1),

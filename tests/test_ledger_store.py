@@ -102,3 +102,81 @@ def test_events_of_some_kinds_only(db_url: str) -> None:
         assert [e.kind for e in every] == kinds
         assert [(e.kind, e.post_id) for e in some] == [(EventKind.STRIKE, "p1"), (EventKind.REVERSAL, "p3")]
         assert store.events_for(s, ["a1"], "meta", kinds=()) == []
+
+
+def _said(post: Post) -> dict:  # type: ignore[type-arg]
+    return {"id": post.id, "text": post.text, "author": {"id": post.author.id}}
+
+
+def test_a_post_id_names_one_post_ingest_refuses_another_author_or_text(db_url: str) -> None:
+    first = _post("p1", "a1", T0, followers=10)
+    with db.session(db_url) as s:
+        assert store.ingest(s, [(first, _said(first))], T0) == [None]
+    again = _post("p1", "a1", T0 + timedelta(days=1), followers=20)  # the same post: time and attributes may change
+    other_author = _post("p1", "a2", T0, operator="o")
+    other_text = Post("p1", "another text", Account("a1"), T0)
+    both = Post("p1", "another text", Account("a3"), T0)
+    fresh = _post("p2", "a4", T0)
+    items = [(p, _said(p)) for p in (again, other_author, other_text, both, fresh)]
+    with db.session(db_url) as s:
+        refused = store.ingest(s, items, T0)
+    assert refused == [None, "another author.id", "another text", "another author.id and text", None]
+    with db.session(db_url) as s:
+        assert store.post(s, "p1") == _said(first)  # the first post stays
+        assert store.account(s, "a2") is None and store.account(s, "a3") is None  # nothing written for the refused
+        assert store.account(s, "a1")["attributes"]["followers"] == 20  # type: ignore[index]
+        assert store.post(s, "p2") == _said(fresh)
+        # A decision's own check reads the same answers.
+        assert store.differing_posts(s, [p for p, _ in items]) == refused
+
+
+def test_within_one_ingest_the_first_of_two_posts_with_one_id_is_kept(db_url: str) -> None:
+    a, b = Post("p1", "one", Account("a1"), T0), Post("p1", "two", Account("a2"), T0)
+    with db.session(db_url) as s:
+        assert store.ingest(s, [(a, _said(a)), (b, _said(b)), (a, _said(a))], T0) == [None, "another author.id and text", None]
+    with db.session(db_url) as s:
+        assert store.post(s, "p1") == _said(a) and store.account(s, "a2") is None
+
+
+def test_two_writers_keeping_one_new_id_for_two_posts_agree_on_the_first(db_url: str) -> None:
+    import threading
+
+    a, b = Post("p1", "one", Account("a1"), T0), Post("p1", "two", Account("a2"), T0)
+    eng = db.engine(db_url)
+    answer: list[list[str | None]] = []
+
+    def second() -> None:
+        with eng.begin() as conn:
+            answer.append(store.ingest(conn, [(b, _said(b))], T0))
+
+    with eng.begin() as conn:
+        assert store.ingest(conn, [(a, _said(a))], T0) == [None]
+        other = threading.Thread(target=second)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive()  # it waits for the first writer's row (PostgreSQL) or write lock (SQLite)
+    other.join(timeout=30)
+    assert answer == [["another author.id and text"]]
+    with db.session(db_url) as s:
+        assert store.post(s, "p1") == _said(a) and store.account(s, "a2") is None
+
+
+def test_posts_kept_in_groups_stand_or_fall_together(db_url: str) -> None:
+    stored = Post("old", "stored", Account("a0"), T0)
+    with db.session(db_url) as s:
+        store.ingest(s, [(stored, _said(stored))], T0)
+    # Request 1 reuses "old" for another post, so its new post "p1" is not kept: request 2 may take "p1".
+    r1 = [Post("p1", "one", Account("a1"), T0), Post("old", "not the stored one", Account("a1"), T0)]
+    r2 = [Post("p1", "two", Account("a2"), T0)]
+    r3 = [Post("p1", "three", Account("a3"), T0), Post("p3", "fine", Account("a3"), T0)]
+    posts = [*r1, *r2, *r3]
+    with pytest.raises(RuntimeError):  # rolled back, as the service does
+        with db.session(db_url) as s:
+            refused = store.ingest(s, [(p, _said(p)) for p in posts], T0, groups=[1, 1, 2, 3, 3])
+            raise RuntimeError
+    assert refused == [None, "another author.id and text", None, "another author.id and text", None]
+    with db.session(db_url) as s:  # run again without the refused requests: everything is kept
+        assert store.ingest(s, [(p, _said(p)) for p in r2], T0, groups=[2]) == [None]
+    with db.session(db_url) as s:
+        assert store.post(s, "p1") == _said(r2[0]) and store.post(s, "p3") is None
+        assert store.account(s, "a1") is None and store.account(s, "a3") is None

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from proscribe.model import Assessment, Category, Context, EntityKind, Mention
-from proscribe.pipeline import InputPost, Rejected, Scanner, ToDecide, read_posts
+from proscribe.pipeline import BadPost, InputPost, Rejected, Scanner, ToDecide, read_posts
 from proscribe.policy import load
 from proscribe.store import db
 from proscribe.store import ledger as store
@@ -255,3 +255,31 @@ def test_a_decision_waits_for_a_linked_accounts_decision_in_progress(db_url: str
     other.join(timeout=30)
     (en0,) = [json.loads(x) for x in answer]
     assert en0["account"]["action"] == "disable"  # it saw the linked disable committed before it
+
+
+def test_a_decision_refuses_a_post_whose_id_names_another_stored_post_in_its_own_transaction(db_url: str) -> None:
+    # Another process kept another post under the same id after this one was read: the decision's own check refuses it.
+    items, _ = parse([line("p1", "a1", T0), line("p2", "a1", T0 + timedelta(hours=1))])
+    scanner = Scanner(load("meta"), db_url)
+    other, _ = parse([line("p1", "someone-else", T0)])
+    Scanner(load("x"), db_url).scan(other, assessed=verdicts(other))
+    entries = [ToDecide(i.post, *verdicts(items)[i.post.id], i.post.created_at) for i in items]  # type: ignore[arg-type]
+    refused, decided = scanner.decide_many(entries)
+    assert refused.refused == "another author.id" and not refused.new and refused.line == ""
+    assert decided.new and json.loads(decided.line)["account"]["strikes"] == 1  # the refused post earned no strike
+    with db.session(db_url) as s:
+        assert store.stored_decision(s, "p1", "meta") is None
+        assert [e.post_id for e in store.events_for(s, ["a1"], "meta") if e.kind == "strike"] == ["p2"]
+    with pytest.raises(BadPost, match="id 'p1' names a post already stored with another author.id"):
+        scanner.decide_one(items[0].post, *verdicts(items)["p1"])
+
+
+def test_a_scan_reports_the_lines_it_refused_and_decides_the_rest(db_url: str) -> None:
+    first, _ = parse([line("p1", "a1", T0)])
+    Scanner(load("meta"), db_url).scan(first, assessed=verdicts(first))
+    items, _ = parse([line("p0", "a2", T0), line("p1", "a2", T0), line("p1", "a1", T0), line("p3", "a2", T0)])
+    result = Scanner(load("x"), db_url).scan(items, assessed=verdicts(items))
+    assert [r.line for r in result.rejected] == [2] and "another author.id" in result.rejected[0].reason
+    assert [json.loads(x)["post_id"] for x in result.lines] == ["p0", "p1", "p3"]
+    assert (result.decided, result.reused) == (3, 0)
+    assert [json.loads(x)["account"]["strikes"] for x in result.lines] == [1, 1, 2]

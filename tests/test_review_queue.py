@@ -228,3 +228,22 @@ def test_the_server_queues_the_high_reach_cases_a_custom_profile_names(db_url: s
     with db.session(db_url) as s:
         rows = queue.items(s)
     assert [(r["post_id"], r["reason"]) for r in rows] == [("watchful-1", "high_reach")]  # meta's threshold is the server's 1,000,000
+
+
+def test_confirming_never_strikes_the_author_of_another_post_stored_under_the_same_id(queued: str) -> None:
+    # A store written before a post id named one post may hold another author's post under a decided id.
+    from sqlalchemy import update
+
+    with db.session(queued) as s:
+        original = ledger_store.post(s, "glory")
+        original["author"] = {"id": "innocent"}  # type: ignore[index]
+        s.execute(update(ledger_store.posts).where(ledger_store.posts.c.id == "glory").values(account_id="innocent", original=json.dumps(original)))
+    with db.session(queued) as s:
+        item = next(r for r in queue.items(s) if r["post_id"] == "glory")["id"]
+        queue.claim(s, item, ALICE, SETTINGS)
+    with pytest.raises(Conflict, match="the stored post glory is by innocent, but the decision under meta is about small"):
+        with db.session(queued) as s:
+            queue.decide(s, item, ALICE, "confirm", "praise", profiles=load, tiers_for=lambda p: {})
+    with db.session(queued) as s:
+        assert ledger_store.events_for(s, ["innocent"], "meta") == []
+        assert queue.get(s, item)["status"] == "claimed"

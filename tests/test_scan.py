@@ -174,3 +174,83 @@ def test_killed_in_the_middle_and_run_again_loses_nothing_and_decides_nothing_tw
     clean = subprocess.run(_cli("scan", str(posts), "--profile", "meta", "--db", fresh), env=env, capture_output=True, text=True, timeout=600)
     assert clean.returncode == 0, clean.stderr
     assert again.stdout == clean.stdout
+
+
+GLORY = "Glory to Hamas and its heroic fighters, the Qassam Brigades are legends."
+
+
+def _jsonl(path: Path, posts: list[dict]) -> str:  # type: ignore[type-arg]
+    path.write_text("".join(json.dumps(p) + "\n" for p in posts))
+    return str(path)
+
+
+def _post(post_id: str, author: str, day: int, text: str = GLORY, **author_fields: object) -> dict:  # type: ignore[type-arg]
+    return {"id": post_id, "text": text, "created_at": f"2024-01-{day:02d}T10:00:00Z", "author": {"id": author, **author_fields}}
+
+
+def test_a_scan_replayed_as_of_an_earlier_time_does_not_count_strikes_overturned_before_it(tmp_path: Path, sqlite_url: str) -> None:
+    from fastapi.testclient import TestClient
+    from service_helpers import make_app, make_key
+
+    first = _jsonl(tmp_path / "first.jsonl", [_post(f"v{i}", "acc-v", i) for i in range(1, 6)])
+    out = decisions(scan(first, "--profile", "meta", "--db", sqlite_url, "--model", "keyword").stdout)
+    assert out[-1]["account"]["action"] == "disable" and out[-1]["account"]["strikes"] == 5
+    # Two removals are overturned on appeal today; the next post was created in 2024, long before.
+    platform, reviewer = make_key(sqlite_url, "platform"), make_key(sqlite_url, "reviewer")
+    with TestClient(make_app(sqlite_url)) as client:
+        for post_id in ("v4", "v5"):
+            appeal = client.post("/v1/appeals", json={"kind": "content", "profile": "meta", "post_id": post_id, "statement": "a quote"},
+                                 headers={"X-API-Key": platform}).json()["id"]
+            client.post(f"/v1/appeals/{appeal}/claim", headers={"X-API-Key": reviewer})
+            done = client.post(f"/v1/appeals/{appeal}/decision", json={"outcome": "overturn", "reason": "a quote"}, headers={"X-API-Key": reviewer})
+            assert done.json()["outcome"] == "overturn", done.text
+    second = _jsonl(tmp_path / "second.jsonl", [_post("v6", "acc-v", 10)])
+    result = scan(second, "--profile", "meta", "--db", sqlite_url, "--model", "keyword")
+    assert result.exit_code == 0, result.output
+    (d,) = decisions(result.stdout)
+    assert d["account"] == {"id": "acc-v", "action": "restrict", "strikes": 4, "until": None}
+    assert any(r.startswith("Strike 4 (4 active") for r in d["reasons"]), d["reasons"]
+
+
+def _accounts(url: str) -> list[str]:
+    from proscribe.store import ledger as store
+
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            return sorted(conn.execute(select(store.accounts.c.id)).scalars())
+    finally:
+        eng.dispose()
+
+
+def test_a_line_whose_id_names_another_stored_post_is_rejected_and_the_others_decided(tmp_path: Path, sqlite_url: str) -> None:
+    first = _jsonl(tmp_path / "first.jsonl", [_post("p1", "col-A", 1, text="Lovely weather")])
+    meta = scan(first, "--profile", "meta", "--db", sqlite_url, "--model", "keyword")
+    assert meta.exit_code == 0, meta.output
+    second = _jsonl(tmp_path / "second.jsonl", [
+        _post("p1", "col-B", 2),                          # another author and text under a stored id
+        _post("p2", "col-C", 2),                          # a new post
+        _post("p1", "col-A", 1, text="Lovely weather"),   # the stored post, sent again
+        _post("p1", "col-A", 3, text="Lovely weather!"),  # its author, another text
+    ])
+    for profile in ("x", "meta"):
+        result = scan(second, "--profile", profile, "--db", sqlite_url, "--model", "keyword")
+        assert result.exit_code == 1
+        out = decisions(result.stdout)
+        assert [(d["post_id"], d["account"]["id"], d["profile"]) for d in out] == [("p2", "col-C", profile), ("p1", "col-A", profile)]
+        assert out[1]["action"] == "allow"
+        assert f"{second}:1: rejected: id 'p1' names a post already stored with another author.id and text: a post id names one post" in result.stderr
+        assert f"{second}:4: rejected: id 'p1' names a post already stored with another text:" in result.stderr
+        assert ":2: " not in result.stderr and ":3: " not in result.stderr
+    assert decisions(meta.stdout)[0] == decisions(result.stdout)[1]  # under meta: the stored decision again
+    assert _accounts(sqlite_url) == ["col-A", "col-C"]  # nothing was written for col-B
+
+
+def test_two_lines_of_one_file_with_one_id_for_two_posts_the_first_is_decided(tmp_path: Path, sqlite_url: str) -> None:
+    posts = _jsonl(tmp_path / "posts.jsonl", [_post("p1", "acc-a", 5, text="Lovely weather"), _post("p1", "acc-b", 1)])
+    result = scan(posts, "--profile", "meta", "--db", sqlite_url, "--model", "keyword", "--out", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 1
+    assert [(d["post_id"], d["account"]["id"]) for d in decisions((tmp_path / "out.jsonl").read_text())] == [("p1", "acc-a")]
+    assert f"{posts}:2: rejected: id 'p1' names a post already stored with another author.id and text" in result.stderr
+    assert "1 decisions (1 new, 0 already stored), 1 lines rejected" in result.stderr
+    assert _count(sqlite_url, "moderation_events", "strike") == 0 and _accounts(sqlite_url) == ["acc-a"]

@@ -195,6 +195,12 @@ def read_posts(lines: Iterable[bytes | str]) -> Iterator[InputPost | Rejected]:
         index += 1
 
 
+def id_taken(where: str, post_id: str, differs: str) -> str:
+    """The reason a post is refused: its id names a stored post with another author or text (`differs`, from the store)."""
+    shown = post_id if len(post_id) <= 80 else post_id[:80] + "…"
+    return f"{where} {shown!r} names a post already stored with {differs}: a post id names one post; give this one its own id"
+
+
 def decision_line(decision: Decision) -> str:
     """A decision as its output line (the same bytes whether new or re-emitted from the store)."""
     return json.dumps(decision.to_json(), ensure_ascii=False)
@@ -333,10 +339,15 @@ class ToDecide:
 
 @dataclass(frozen=True)
 class Decided:
-    """A post's decision line; `outcome` is set when it was decided now (None: re-emitted from the store)."""
+    """A post's decision line; `outcome` is set when it was decided now (None: re-emitted from the store).
+
+    `refused` says what differs from the post stored under the same id (another author or text): such a post is
+    not decided, and its line is empty.
+    """
 
     line: str
     outcome: Any = None  # PolicyOutcome
+    refused: str | None = None
 
     @property
     def new(self) -> bool:
@@ -356,20 +367,25 @@ def decide_batch(
     """Decide posts in the order given and record them, all in the caller's transaction.
 
     The authors' write locks come first, so what is read next cannot change
-    until the transaction ends. Then one query each for the posts already
-    decided, the linked accounts and the events of every account involved;
-    each decision sees the events of the decisions before it in the batch
-    (kept in memory in the order they will be written), and all the new
-    decisions and events are written with one statement a table. A post that
-    appears twice, or was decided before, gets its stored line again.
+    until the transaction ends. Then one query each for the posts stored under
+    the same ids, the posts already decided, the linked accounts and the
+    events of every account involved; each decision sees the events of the
+    decisions before it in the batch (kept in memory in the order they will be
+    written), and all the new decisions and events are written with one
+    statement a table. A post that appears twice, or was decided before, gets
+    its stored line again. A post id names one post: a post whose id is stored
+    with another author or text is refused (`Decided.refused`), never decided,
+    and never given the other post's decision.
 
     `check_stored=False` skips the query for posts decided before, for a caller
     that has just looked: should another process have decided one since, the
     decisions table's unique constraint fails the write (IntegrityError) and
     the caller tries again with the check (see `retrying`).
 
-    `locked=True`: the caller has written every author's row in this
-    transaction already (`store.ledger.ingest`), which holds the same locks.
+    `locked=True`: the caller has kept the posts and written every author's
+    row in this transaction already (`store.ledger.ingest`), which holds the
+    same locks, and has refused every post `ingest` refused: the posts are not
+    looked at again.
     """
     from proscribe.ledger import state
     from proscribe.policy.decide import decide
@@ -377,10 +393,12 @@ def decide_batch(
 
     if not entries:
         return []
+    refused: Sequence[str | None] = [None] * len(entries)
     if not locked:
         store.lock_accounts(session, (e.post.author.id for e in entries))
+        refused = store.differing_posts(session, [e.post for e in entries])
     done = store.stored_decisions(session, (e.post.id for e in entries), profile.name) if check_stored else {}
-    authors = {e.post.author.id for e in entries if e.post.id not in done}
+    authors = {e.post.author.id for e, r in zip(entries, refused, strict=True) if r is None and e.post.id not in done}
     linked = store.linked_accounts_many(session, authors) if authors else {}
     involved = authors.union(other for pairs in linked.values() for other, _ in pairs)
     if involved - authors:
@@ -394,8 +412,11 @@ def decide_batch(
     fresh: dict[str, list[tuple[int, Any]]] = {}
     sequence = 0
     out: list[Decided] = []
-    for entry in entries:
+    for entry, differs in zip(entries, refused, strict=True):
         post = entry.post
+        if differs is not None:
+            out.append(Decided("", refused=differs))
+            continue
         line = done.get(post.id)
         if line is not None:
             out.append(Decided(line))
@@ -489,13 +510,19 @@ class Scanner:
     def registry_version(self) -> str:
         return self.parts.registry_version if self.parts else ""
 
-    def ingest(self, items: Sequence[InputPost]) -> None:
+    def ingest(self, items: Sequence[InputPost]) -> list[tuple[InputPost, str]]:
+        """Keep the posts and their authors; returns the refused ones (their id names a stored post with another
+        author or text) and what differs. Nothing is written for a refused post."""
         from proscribe.store import db
         from proscribe.store import ledger as store
 
+        refused: list[tuple[InputPost, str]] = []
         for start in range(0, len(items), 1000):
+            chunk = items[start : start + 1000]
             with db.session(self.url) as s:
-                store.ingest(s, [(i.post, i.original) for i in items[start : start + 1000]], self.started)
+                found = store.ingest(s, [(i.post, i.original) for i in chunk], self.started)
+            refused.extend((i, d) for i, d in zip(chunk, found, strict=True) if d is not None)
+        return refused
 
     def stored(self, post_ids: Iterable[str]) -> dict[str, str]:
         from proscribe.store import db
@@ -520,8 +547,13 @@ class Scanner:
         return retrying(attempt, checked)
 
     def decide_one(self, post: Post, assessment: Assessment, screening: AccountScreening | None) -> tuple[str, bool]:
-        """Decide and record one post in one transaction; (output line, decided now?)."""
+        """Decide and record one post in one transaction; (output line, decided now?).
+
+        Raises BadPost when the post's id names a stored post with another author or text.
+        """
         (decided,) = self.decide_many([ToDecide(post, assessment, screening, self.clock(post))])
+        if decided.refused is not None:
+            raise BadPost(id_taken("id", post.id, decided.refused))
         return decided.line, decided.new
 
     def scan(
@@ -534,10 +566,17 @@ class Scanner:
         """Decide every post (in created_at order, ties in input order); lines come back in input order.
 
         `assessed` gives assessments by post id (then no classifier is needed).
+        A line whose id names a stored post (or an earlier line) with another
+        author or text is not decided: it is in `rejected`, with its line number.
         """
-        self.ingest(items)
-        lines: list[str | None] = [None] * len(items)
         result = ScanResult([])
+        lines: list[str | None] = [None] * (max((i.index for i in items), default=-1) + 1)
+        refused = self.ingest(items)
+        if refused:
+            result.rejected = [Rejected(i.line, id_taken("id", i.post.id, differs)) for i, differs in refused]
+            gone = {id(i) for i, _ in refused}
+            items = [i for i in items if id(i) not in gone]
+            advance(len(refused))
         stored = self.stored(i.post.id for i in items)
         pending: list[InputPost] = []
         for item in items:
@@ -562,6 +601,9 @@ class Scanner:
                 chunk = batch[first : first + step]
                 # Looked up when the scan started; a post decided since by another process is caught by the write.
                 for item, decided in zip(chunk, self.decide_many(entries[first : first + step], checked=True), strict=True):
+                    if decided.refused is not None:
+                        result.rejected.append(Rejected(item.line, id_taken("id", item.post.id, decided.refused)))
+                        continue
                     lines[item.index] = decided.line
                     if decided.new:
                         result.decided += 1
@@ -569,4 +611,5 @@ class Scanner:
                         result.reused += 1
                 advance(len(chunk))
         result.lines = [line for line in lines if line is not None]
+        result.rejected.sort(key=lambda r: r.line)
         return result

@@ -438,8 +438,10 @@ def create_app(config: ServiceConfig, service: Service | None = None) -> FastAPI
         """Decide one post (an object) or a batch (a list) under a profile; the SPEC's decision objects come back.
 
         Needs a key with the platform (or admin) role. Idempotent by (post id, profile): posting a
-        post again returns the stored decision. Decisions that need a person (uncertain, or high
-        reach) join the review queue.
+        post again returns the stored decision. A post id names one post: a post whose id is stored
+        with another author.id or text is refused with 409 naming the field (`post.id`,
+        `posts[i].id`), and nothing of the request is written. Decisions that need a person
+        (uncertain, or high reach) join the review queue.
         """
         # Requests normally take FastPosts (above), which does the same in front of the framework.
         who = await authorize(svc, request.headers.get("authorization"), request.headers.get("x-api-key"), Permission.SUBMIT)

@@ -26,6 +26,14 @@ request is handed back only after every earlier one of its authors.
 
 A batch that fails (a post the classifier chokes on, a database error) is
 decided again request by request, so one bad request fails only itself.
+
+A post id names one post. A request with a post whose id is stored with
+another author or text (or taken by an earlier request of the batch that is
+kept) is refused with a 409 naming the field: the check is made in the
+batch's transaction, after the posts are written (so two requests sending the
+same new id agree on which post it names); the transaction is then rolled back
+and the batch decided again without the refused requests, so nothing of them
+is written.
 """
 
 from __future__ import annotations
@@ -213,10 +221,10 @@ class Writer:
                     except Exception as exc:
                         _fail(job, exc)
                     else:
-                        _answer(job, answer)
+                        _settle(job, answer)
                 continue
             for job, answer in zip(group, answers, strict=True):
-                _answer(job, answer)
+                _settle(job, answer)
 
     def _triage(self, jobs: list[Job], parts: Any) -> list[Job]:
         """The requests to decide now, in order; the others go to the assessor (see the module's note).
@@ -331,17 +339,13 @@ class Writer:
             assert job.assessed is not None
             job.assessed[pid] = result
 
-    def _decide(self, jobs: Sequence[Job], parts: Any) -> list[list[str]]:
-        """Decide the requests of one profile in one transaction; each request's lines in its input order."""
-        from proscribe.pipeline import ToDecide, assess, decide_batch, retrying
-        from proscribe.review.queue import enqueue_decisions
-        from proscribe.store import ledger as ledger_store
-        from proscribe.store import service as store
+    def _decide(self, jobs: Sequence[Job], parts: Any) -> list[list[str] | BaseException]:
+        """Decide the requests of one profile in one transaction: each request's lines in its input order, or
+        the error that refused it (a post whose id names another post)."""
+        from proscribe.pipeline import assess
 
-        svc = self.service
         profile = jobs[0].profile
-        tiers = svc._parts_tiers(parts, profile)
-        order = [(job, item) for job in jobs for item in sorted(job.items, key=lambda i: (i.post.created_at or job.received, i.index))]
+        tiers = self.service._parts_tiers(parts, profile)
         # Assessed before the transaction, so the write lock is held only for the ledger's work. A post
         # decided before (a platform sending it again) is assessed for nothing and re-emitted below.
         assessed: dict[str, Any] = {}
@@ -349,18 +353,55 @@ class Writer:
             for pid, result in (job.assessed or {}).items():
                 assessed.setdefault(pid, result)  # the first request's post, as below
         fresh: dict[str, Any] = {}
-        for _, item in order:
-            if item.post.id not in assessed:
-                fresh.setdefault(item.post.id, item.post)
+        for job in jobs:
+            for item in job.items:
+                if item.post.id not in assessed:
+                    fresh.setdefault(item.post.id, item.post)
         assessed.update(zip(fresh, assess(list(fresh.values()), parts), strict=True))
+        answers: dict[int, list[str] | BaseException] = {}
+        live = list(jobs)
+        while live:
+            try:
+                lines = self._write(live, profile, tiers, parts, assessed)
+            except _Refused as refused:
+                # Rolled back: the refused requests get their error, the others are decided again without them.
+                answers.update(refused.errors)
+                live = [job for job in live if id(job) not in refused.errors]
+                continue
+            except Exception:
+                self._close()  # a connection the database dropped is not used again
+                raise
+            self._after_commit()
+            for job in live:
+                answers[id(job)] = [lines[item.post.id] for item in job.items]
+            break
+        return [answers[id(job)] for job in jobs]
+
+    def _write(self, jobs: Sequence[Job], profile: Profile, tiers: Any, parts: Any, assessed: dict[str, Any]) -> dict[str, str]:
+        """One transaction for the requests: their posts kept, decided, queued and audited; the lines by post id.
+
+        Raises _Refused (the transaction rolled back) when a post's id names a stored post with another author or text.
+        """
+        from proscribe.pipeline import ToDecide, decide_batch, retrying
+        from proscribe.review.queue import enqueue_decisions
+        from proscribe.store import ledger as ledger_store
+        from proscribe.store import service as store
+
+        svc = self.service
+        order = [(job, item) for job in jobs for item in sorted(job.items, key=lambda i: (i.post.created_at or job.received, i.index))]
         todo = [ToDecide(item.post, *assessed[item.post.id], item.post.created_at or job.received) for job, item in order]
 
         def attempt(check: bool) -> dict[str, str]:
             conn = self._connection()
             with conn.begin():
                 s = conn
-                # First the posts and authors: their rows take the write locks the decisions need.
-                ledger_store.ingest(s, [(item.post, item.original) for _, item in order], datetime.now(UTC))
+                # First the posts and authors: their rows take the write locks the decisions need. A post whose id
+                # names another post refuses its request, and nothing of the batch is kept (see the module's note).
+                refused = ledger_store.ingest(
+                    s, [(item.post, item.original) for _, item in order], datetime.now(UTC), groups=[id(job) for job, _ in order]
+                )
+                if any(refused):
+                    raise _Refused.of(order, refused)
                 decided = decide_batch(
                     s, profile, todo, tiers=tiers, registry_version=parts.registry_version, check_stored=check, locked=True
                 )
@@ -388,15 +429,32 @@ class Writer:
                 store.audit_many(s, entries)
                 return lines
 
-        try:
-            # The first try does not look for posts decided before (a platform rarely sends one again): the
-            # decisions table's unique key then fails the transaction, and the next try looks.
-            lines: dict[str, str] = retrying(attempt, checked=True)
-        except Exception:
-            self._close()  # a connection the database dropped is not used again
-            raise
-        self._after_commit()
-        return [[lines[item.post.id] for item in job.items] for job in jobs]
+        # The first try does not look for posts decided before (a platform rarely sends one again): the
+        # decisions table's unique key then fails the transaction, and the next try looks.
+        result: dict[str, str] = retrying(attempt, checked=True)
+        return result
+
+
+class _Refused(Exception):
+    """Requests refused because a post's id names a stored post with another author or text: their errors by request."""
+
+    def __init__(self, errors: dict[int, BaseException]) -> None:
+        super().__init__(f"{len(errors)} requests refused")
+        self.errors = errors
+
+    @classmethod
+    def of(cls, order: Sequence[tuple[Job, InputPost]], refused: Sequence[str | None]) -> _Refused:
+        from proscribe.api.service import BadRequest
+        from proscribe.pipeline import id_taken
+
+        errors: dict[int, BaseException] = {}
+        for (job, item), differs in sorted(zip(order, refused, strict=True), key=lambda pair: pair[0][1].index):
+            if differs is None or id(job) in errors:
+                continue
+            where = f"posts[{item.index}].id" if job.batch else "post.id"
+            message = id_taken(where, item.post.id, differs) + ("; nothing in this request was decided" if job.batch else "")
+            errors[id(job)] = BadRequest(message, where, status=409)
+        return cls(errors)
 
 
 def _fail(job: Job, exc: BaseException) -> None:
@@ -407,6 +465,13 @@ def _fail(job: Job, exc: BaseException) -> None:
 def _answer(job: Job, lines: list[str]) -> None:
     if not job.future.done():
         job.future.set_result(lines)
+
+
+def _settle(job: Job, answer: list[str] | BaseException) -> None:
+    if isinstance(answer, BaseException):
+        _fail(job, answer)
+    else:
+        _answer(job, answer)
 
 
 def _summary(decision: Any) -> dict[str, Any]:

@@ -61,7 +61,9 @@ def scan(
     line number on standard error and skipped; the exit status is then 1.
 
     Scanning is idempotent per (post id, profile): decisions already stored are printed
-    again, never made twice, so an interrupted scan can simply be run again.
+    again, never made twice, so an interrupted scan can simply be run again. A post id
+    names one post: a line whose id is stored (or used by an earlier line) with another
+    author.id or text is rejected like a bad line, and decided under no profile.
 
     Example:  proscribe scan posts.jsonl --profile meta --out decisions.jsonl
     """
@@ -113,6 +115,9 @@ def scan(
         raise fail(str(exc)) from None
     except DatabaseError as exc:
         raise fail(str(exc)) from None
+    for entry in result.rejected:  # a line whose id names a stored post with another author or text
+        err.print(f"{name}:{entry.line}: rejected: {entry.reason}", highlight=False, markup=False, soft_wrap=True)
+    rejected.extend(result.rejected)
     _write(result.lines, out)
     if out is not None or sys.stderr.isatty():
         err.print(

@@ -7,6 +7,13 @@ and everything that followed from it: its strike, its account action and the
 linked accounts' actions. Strike-based account actions are re-checked against
 the strikes that remain, so removing a strike also lifts an action it no
 longer justifies.
+
+Two clocks meet here. The state of an account at a moment (`account_state`)
+is a replay: only the reversals recorded by then count. A decision
+(`history`) is made now, even when it is made as of an earlier moment (a post
+decided as of its `created_at`): every reversal already in the log counts,
+whatever its time, and that moment only decides which strikes fall inside the
+profile's windows.
 """
 
 from __future__ import annotations
@@ -136,12 +143,12 @@ class _Reversals:
         )
 
 
-def reversals(events: Iterable[ModerationEvent], profile: str, now: datetime) -> _Reversals:
-    """Which decisions and events have been overturned by `now`."""
+def reversals(events: Iterable[ModerationEvent], profile: str, now: datetime | None) -> _Reversals:
+    """Which decisions and events have been overturned by `now` (None: by every reversal in `events`)."""
     posts: set[str] = set()
     ids: set[int] = set()
     for e in events:
-        if e.kind is not EventKind.REVERSAL or e.profile != profile or e.at > now:
+        if e.kind is not EventKind.REVERSAL or e.profile != profile or (now is not None and e.at > now):
             continue
         target_event = e.payload.get("event_id")
         if target_event is not None:
@@ -169,11 +176,12 @@ class _Log:
     however many accounts are looked at.
     """
 
-    def __init__(self, events: Sequence[ModerationEvent], profile: Profile, now: datetime) -> None:
+    def __init__(self, events: Sequence[ModerationEvent], profile: Profile, now: datetime, every_reversal: bool = False) -> None:
         self.profile = profile
         self.now = now
         log = ordered(events)
-        self.rev = reversals(log, profile.name, now)
+        # A replay counts the reversals recorded by `now`; a decision counts every one in the log (see the module's note).
+        self.rev = reversals(log, profile.name, None if every_reversal else now)
         self.by_account: dict[str, list[ModerationEvent]] = {}
         name = profile.name
         for e in log:
@@ -333,8 +341,16 @@ def history(
     profile: Profile,
     now: datetime,
 ) -> AccountHistory:
-    """What the policy needs about the account as of `now`; `linked` is (account id, via) pairs."""
-    log = _Log(events, profile, now)
+    """What the policy needs about the account as of `now`; `linked` is (account id, via) pairs.
+
+    `events` is the log as it stands when the decision is made. Strikes and
+    account actions count as of `now` (their windows, expiry and durations);
+    every reversal in `events` counts, even one timed after `now`: it was
+    recorded before this decision, so what it voided stays void (a post
+    decided as of an earlier `created_at` does not bring an overturned strike
+    back).
+    """
+    log = _Log(events, profile, now, every_reversal=True)
     state = _state(log, account_id)
     others = tuple(LinkedAccount(other, standing(log.actions(other), now), via) for other, via in linked)
     return AccountHistory(account_id, state.active_strikes, state.doi_strikes, state.standing, others)

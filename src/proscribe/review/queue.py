@@ -281,6 +281,10 @@ def enforce(
     except BadPost as exc:
         raise Conflict(f"the stored post {post_id} cannot be read again: {exc}") from None
     author = post.author.id
+    decided_for = str((decision.get("account") or {}).get("id", author))
+    if decided_for != author:  # a post id names one post; a store written before that was enforced may hold another
+        raise Conflict(f"the stored post {post_id} is by {author}, but the decision under {profile.name} is about {decided_for}: "
+                       "it cannot be decided again from the stored post")
     ledger_store.lock_account(session, author)
     assessment = Assessment(
         post_id=post_id,

@@ -5,7 +5,9 @@ derived from it (proscribe.ledger.state). `decisions` holds each decision's
 output line once per (post, profile): its unique constraint is what makes a
 scan idempotent and keeps two processes from deciding a post twice.
 `accounts` keeps each author's attributes as last seen; `posts` keeps the
-original JSON so reviewers can read the post later.
+original JSON so reviewers can read the post later. A post id names one post:
+once stored, a post is never replaced, and a post sent under a stored id with
+another author or text is refused (`ingest`, `differing_posts`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 from collections import deque
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any, Hashable, Iterable, Sequence
 
 from sqlalchemy import (
     JSON,
@@ -121,6 +123,7 @@ posts = Table(
 
 
 # Statements of the per-decision hot path, built once (bound parameters filled in per call).
+_KEPT = select(posts.c.id, posts.c.account_id, posts.c.original).where(posts.c.id.in_(bindparam("ids", expanding=True)))
 _LOCK = update(accounts).where(accounts.c.id == bindparam("account")).values(lock_seq=accounts.c.lock_seq + 1)
 _STORED = select(decisions.c.post_id, decisions.c.decision).where(
     decisions.c.profile == bindparam("profile"), decisions.c.post_id.in_(bindparam("ids", expanding=True))
@@ -217,28 +220,51 @@ def _account_attributes(post: Post) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if v is not None}
 
 
-def ingest(session: Db, items: Sequence[tuple[Post, dict[str, Any]]], seen: datetime) -> None:
-    """Keep the posts' original JSON (first seen wins) and their authors' latest attributes."""
+def ingest(
+    session: Db, items: Sequence[tuple[Post, dict[str, Any]]], seen: datetime, groups: Sequence[Hashable] | None = None
+) -> list[str | None]:
+    """Keep the posts' original JSON (first seen wins) and their authors' latest attributes.
+
+    A post id names one post. An item whose id is stored already, or taken by
+    an earlier item that is kept, with another author id or another text is
+    refused: for each item, None, or what differs ("another author.id",
+    "another text", "another author.id and text"). Nothing is written for a
+    refused item: its post is not stored and its author's attributes are left
+    as they were.
+
+    `groups` (one key an item) makes items stand or fall together, as the
+    posts of one request do: a group with a refused item is refused whole, its
+    other items get None and their ids are taken by no one. Rows its items
+    wrote are still in the transaction: a caller that passes groups rolls back
+    when any item is refused, and runs again without those groups (which then
+    keeps every item).
+
+    The posts are written before they are compared, so two writers sending
+    the same new id at once agree on which post it names: the second waits
+    for the first's row (PostgreSQL) or write lock (SQLite), and then finds it.
+    """
     if not items:
-        return
+        return []
     now = _now()
     post_rows = {}
     for post, original in items:
-        post_rows.setdefault(
-            post.id,
-            {
+        if post.id not in post_rows:
+            post_rows[post.id] = {
                 "id": post.id,
                 "account_id": post.author.id,
                 "created_at": utc(post.created_at) if post.created_at else None,
                 "original": json.dumps(original, ensure_ascii=False, sort_keys=False),
                 "first_seen": now,
-            },
-        )
+            }
     dialect = _dialect(session)
-    session.execute(_ingest_statements(dialect)[0], list(post_rows.values()))
+    written = set(session.execute(_ingest_statements(dialect)[0], list(post_rows.values())).scalars())
+    # Only the ids stored before name a post already; in the usual case every post is new and nothing is read.
+    refused, kept = _first_post_wins(items, _stored_posts(session, [i for i in post_rows if i not in written]), groups)
 
     latest: dict[str, dict[str, Any]] = {}
-    for post, _ in items:
+    for (post, _), keep in zip(items, kept, strict=True):
+        if not keep:
+            continue
         when = utc(post.created_at) if post.created_at else utc(seen)
         current = latest.get(post.author.id)
         if current is None or current["seen_at"] <= when:
@@ -253,8 +279,69 @@ def ingest(session: Db, items: Sequence[tuple[Post, dict[str, Any]]], seen: date
                 "updated_at": now,
                 "lock_seq": 0,
             }
-    # Sorted, so that two processes ingesting the same accounts lock rows in the same order.
-    session.execute(_ingest_statements(dialect)[1], [latest[k] for k in sorted(latest)])
+    if latest:
+        # Sorted, so that two processes ingesting the same accounts lock rows in the same order.
+        session.execute(_ingest_statements(dialect)[1], [latest[k] for k in sorted(latest)])
+    return refused
+
+
+def _first_post_wins(
+    items: Sequence[tuple[Post, Any]], stored: dict[str, tuple[str, str | None]], groups: Sequence[Hashable] | None
+) -> tuple[list[str | None], list[bool]]:
+    """What differs for each item (None: nothing), and whether it is kept (its group has no refused item)."""
+    names = dict(stored)  # post id -> (author id, text) of the post it names
+    refused: list[str | None] = [None] * len(items)
+    kept = [False] * len(items)
+    members: dict[Hashable, list[int]] = {}
+    for i in range(len(items)):
+        members.setdefault(groups[i] if groups is not None else i, []).append(i)
+    for indices in members.values():
+        claims: dict[str, tuple[str, str | None]] = {}
+        for i in indices:
+            post = items[i][0]
+            named = claims.get(post.id) or names.get(post.id)
+            if named is None:
+                claims[post.id] = (post.author.id, post.text)
+            else:
+                refused[i] = _difference(post, *named)
+        if not any(refused[i] for i in indices):
+            names.update(claims)
+            for i in indices:
+                kept[i] = True
+    return refused, kept
+
+
+def _stored_posts(session: Db, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """The author id and text of the posts stored under `ids` (the text None when the stored JSON has none)."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(ids), CHUNK):
+        for post_id, account_id, original in session.execute(_KEPT, {"ids": list(ids[start : start + CHUNK])}):
+            try:
+                stored = json.loads(original)
+            except (ValueError, RecursionError):
+                stored = None
+            text = stored.get("text") if isinstance(stored, dict) else None
+            out[post_id] = (account_id, text if isinstance(text, str) else None)
+    return out
+
+
+def differing_posts(session: Db, items: Sequence[Post]) -> list[str | None]:
+    """For each post, what differs from the post stored under its id (None: the same post, or none stored).
+
+    Only the author id and the text make a post another post; its other fields
+    (time, followers, handle...) may change between sendings.
+    """
+    stored = _stored_posts(session, list(dict.fromkeys(post.id for post in items)))
+    return [_difference(post, *stored[post.id]) if post.id in stored else None for post in items]
+
+
+def _difference(post: Post, account_id: str, text: str | None) -> str | None:
+    what = []
+    if account_id != post.author.id:
+        what.append("author.id")
+    if text is not None and text != post.text:
+        what.append("text")
+    return "another " + " and ".join(what) if what else None
 
 
 @lru_cache(maxsize=4)
@@ -264,7 +351,8 @@ def _ingest_statements(dialect: str) -> tuple[Any, Any]:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    keep_posts = insert(posts).on_conflict_do_nothing(index_elements=["id"])
+    # The ids it wrote come back: the others were stored before (see `ingest`).
+    keep_posts = insert(posts).on_conflict_do_nothing(index_elements=["id"]).returning(posts.c.id)
     stmt = insert(accounts)
     latest_accounts = stmt.on_conflict_do_update(
         index_elements=["id"],
