@@ -68,8 +68,16 @@ def import_(
 ) -> None:
     """Import a list file as a new registry version; it replaces that source's previous import.
 
-    Entities the new file no longer lists stay in the registry with their listings
-    ended (delisted). The whole import is one transaction: a bad file changes nothing.
+    Official lists (ofac, un, eu, eu-fsf, ftm): an entity the new file no
+    longer lists stays in the registry with its listings ended, delisted on
+    the file's publication date (or the day of the import if it gives none).
+
+    Curated YAML: the file is the whole list of its source, so an entity the
+    new file no longer lists is removed. To end a listing and keep its
+    history, give the designation a `delisted:` date. The YAML format, its
+    keys and its errors: docs/registry-yaml.md.
+
+    The whole import is one transaction: a bad file changes nothing.
 
     Examples:
       proscribe lists import data/ofac/sdn.csv          (alt.csv, add.csv beside it are read too)

@@ -45,7 +45,9 @@ _WORD_RE = re.compile(r"\w+")
 _HANDLE_NOISE = frozenset({"official", "the", "real", "news", "media", "tv", "ir", "en", "ar", "fa", "channel", "account", "fan", "page"})
 _VIA_PRIORITY = {"epithet": 0, "slogan": 1, "name": 2, "hashtag": 3, "date": 4}
 _APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u02bb`\u00b4")
-# In-scope list ids by default (REGISTRY_YAML.md): used only when entities carry no in_scope flag at all.
+# Whether an entity is in scope is its in_scope flag, set by the registry's scope (default lists:
+# registry/scope.py DEFAULT_LISTS; docs/registry.md, "Scope"; the registry YAML format: docs/registry-yaml.md).
+
 _VIA_OF_KIND = {NameKind.SLOGAN: "slogan", NameKind.HASHTAG: "hashtag", NameKind.EPITHET: "epithet"}
 
 
