@@ -22,7 +22,7 @@ from proscribe.classify import load  # noqa: E402
 from proscribe.classify.default import DEFAULT_MODEL, DefaultClassifier  # noqa: E402
 from proscribe.classify.evaluate import items_of, markdown, posts_of, assess_texts  # noqa: E402
 from proscribe.classify.features import FULL_DEPTH, CachedEmbedder, e5_embedder, embedding_cache  # noqa: E402
-from proscribe.classify.labelled import HELD_OUT_PERCENT, read_examples, split  # noqa: E402
+from proscribe.classify.labelled import HELD_OUT_PERCENT, padded, read_examples, split  # noqa: E402
 from proscribe.classify.metrics import Evaluation, evaluate, prf  # noqa: E402
 from proscribe.classify import realdata  # noqa: E402
 from proscribe.classify.train import default_detector  # noqa: E402
@@ -31,6 +31,7 @@ from proscribe.classify.zeroshot import ZeroShotClassifier  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 SIZES = {"fignews": None, "gaza": 1500, "everyday": None, "isis": None, "phate": 1200, "implicit": 1200}
 NAMES = ("default", "keyword", "zeroshot")
+SHORT_WORDS = 8  # a held-out post of at most this many words counts as short
 
 
 def _f(v: float | None) -> str:
@@ -69,6 +70,12 @@ def main() -> None:
     # The same held-out split with the gate switched off: what the gate costs.
     ungated = DefaultClassifier(default.head, default.lexical_gate, embed=embed, use_gate=False)
     results["held-out"]["default, no gate"] = evaluate(items_of(held, assess_texts(ungated, posts_of(held), detect)))
+    # Two harder views of the same held-out posts: the short ones (a slogan, a line), and every post of at most
+    # 280 characters with one or two held-out everyday posts of its language around it (labels kept).
+    short = [e for e in held if len(e.text.split()) <= SHORT_WORDS]
+    around = padded(held, held, share=1.0, seed=2, most=2)
+    results["short"] = {name: evaluate(items_of(short, assess_texts(clf, posts_of(short), detect))) for name, clf in classifiers.items()}
+    results["padded"] = {name: evaluate(items_of(around, assess_texts(clf, posts_of(around), detect))) for name, clf in classifiers.items()}
 
     corpora = []
     if SHARED.is_dir():
@@ -137,6 +144,7 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         f"- Languages: {trained.get('by_lang')}",
         f"- Real news: {meta.get('real_news', 'none')} (the other half is kept for evaluation).",
         f"- Everyday tweets: {meta.get('ordinary', 'none')}.",
+        *([f"- Padded copies: {meta['padded']}, labels kept (small talk around a post does not change what it says)."] if meta.get("padded") else []),
         f"- Regularisation C={trained.get('c')} by 5-fold cross-validation; cross-validated results: {trained.get('cv', {}).get(str(trained.get('c')))}.",
         f"- Gate threshold {gate.get('threshold')}: out of fold it passes {gate.get('labelled_violation_pass_rate')} of training "
         f"violations and {gate.get('ordinary_pass_rate_out_of_fold')} of everyday posts.",
@@ -228,6 +236,15 @@ def render(results, real, corpora, gate_lost, gate_total, n_held, default, elaps
           "(compare the `default, no gate` row: what the gate costs in quality). Context accuracy on true `none` posts: "
           f"{_f(h['default'].context_accuracy)}, and {_f(h['default, no gate'].context_accuracy)} with the gate switched off "
           "(the gate's context part names the context of the posts it keeps back).", ""]
+    L += [f"The same held-out posts in two harder views: the {results['short']['default'].n} of at most {SHORT_WORDS} words "
+          f"(a slogan, a line), and the {results['padded']['default'].n} of at most 280 characters each with one or two "
+          "held-out everyday posts of its language before or after it (labels kept: small talk around a post does not "
+          "change what it says).", "",
+          "| classifier | short: P | R | F1 | with small talk around: P | R | F1 |", "|---|---|---|---|---|---|---|"]
+    for name in results["short"]:
+        a, b = results["short"][name].violation, results["padded"][name].violation
+        L.append(f"| {name} | {_f(a.precision)} | {_f(a.recall)} | {_f(a.f1)} | {_f(b.precision)} | {_f(b.recall)} | {_f(b.f1)} |")
+    L.append("")
     L.append(markdown(h["default"], "Default classifier on the held-out split, in detail"))
     L += ["## Real data (evaluation only)", ""]
     if not corpora:

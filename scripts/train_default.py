@@ -5,7 +5,9 @@ is never seen); the training half of FIGNEWS 2024 (MIT) as none/news (real
 news-outlet posts in ar, en, fr, he, hi; the other half is kept for
 evaluation); and everyday tweets labelled none/unrelated: the non-ISIS tweets
 (ISIS Flag 0) of the Fifth Tribe training split (CC0), all of them for the gate
-and one in EVERYDAY_IN_HEAD of the first HEAD_FROM for the head as well.
+and one in EVERYDAY_IN_HEAD of the first HEAD_FROM for the head as well; and
+copies of a share of the labelled training posts padded with everyday posts of
+their language (labels kept: chatter around a post does not change what it says).
 Both real corpora are read from ../shared/data when present. Run: .venv/bin/python scripts/train_default.py
 """
 
@@ -19,7 +21,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from proscribe.classify.default import DEFAULT_MODEL  # noqa: E402
 from proscribe.classify.features import DEFAULT_DEPTH, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache  # noqa: E402
-from proscribe.classify.labelled import HELD_OUT_PERCENT, Example, read_examples, split  # noqa: E402
+from proscribe.classify.labelled import HELD_OUT_PERCENT, Example, padded, read_examples, split  # noqa: E402
 from proscribe.classify.train import default_detector, train, training_fingerprint  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -28,6 +30,9 @@ SHARED = ROOT.parent / "shared" / "data"
 # EVERYDAY_IN_HEAD of the first HEAD_FROM.
 EVERYDAY_IN_HEAD = 3
 HEAD_FROM = 6000
+# Share of the labelled training posts (of at most 280 characters) also trained on with 1-3 everyday posts of
+# their language around them (labelled.padded).
+PADDED_SHARE = 0.3
 
 
 def ordinary_posts() -> list[Example]:
@@ -53,6 +58,10 @@ def main() -> None:
         sys.exit(1)
     train_set, held = split(examples, HELD_OUT_PERCENT)
     labelled_count = len(train_set)
+    # Copies of a share of the training posts with small talk of their language around them (labels kept):
+    # a post that praises a group still does with two lines of chatter after it.
+    pads = padded(train_set, train_set, share=PADDED_SHARE, seed=1)
+    train_set = train_set + pads
     news: list = []
     if SHARED.is_dir():
         from proscribe.classify.realdata import fignews
@@ -68,6 +77,7 @@ def main() -> None:
         train_set, embed, default_detector(), spec=FeatureSpec(embedding_depth=args.depth), ordinary=ordinary, progress=lambda m: print(m, file=sys.stderr),
         meta={"data": [f"corpus/labelled/{f.name}" for f in files], "fingerprint": training_fingerprint(train_set),
               "held_out_examples": len(held), "labelled_examples": labelled_count,
+              "padded": f"{len(pads)} copies of labelled training posts with 1-3 everyday posts of their language around them",
               "real_news": f"{len(news)} FIGNEWS 2024 posts (training half, MIT) as none/news",
               "ordinary": f"{len(ordinary)} non-ISIS tweets of fifth_tribe_en/training_set.csv (CC0) for the gate, "
                           f"{len(in_head)} of them (one in {EVERYDAY_IN_HEAD} of the first {HEAD_FROM}) for the head too, as none/unrelated"},

@@ -46,3 +46,22 @@ def test_held_out_split_is_a_function_of_the_id() -> None:
     train, held = split(examples)
     assert len(train) + len(held) == len(examples)
     assert all(held_out(e.id) for e in held) and not any(held_out(e.id) for e in train)
+
+
+def test_padded_copies_keep_the_label_and_add_everyday_posts_of_the_same_language() -> None:
+    from proscribe.classify.labelled import Example, padded
+    from proscribe.model import Category, Context
+
+    chat = [Example(f"c{i}", f"coffee number {i} this morning", "en", Category.NONE, Context.UNRELATED) for i in range(20)]
+    news = [Example(f"n{i}", f"news item {i}", "en", Category.NONE, Context.NEWS) for i in range(20)]
+    farsi = [Example(f"f{i}", f"چای شماره {i}", "fa", Category.NONE, Context.UNRELATED) for i in range(3)]
+    posts = [Example("g1", "Glory to Hamas", "en", Category.GLORIFICATION, None, ("hamas",)),
+             Example("g2", "درود بر حماس", "fa", Category.GLORIFICATION, None, ("hamas",)),
+             Example("g3", "x" * 400, "en", Category.GLORIFICATION, None)]
+    out = padded(posts, chat + news + farsi, share=1.0, seed=3)
+    assert [e.id for e in out] == ["g1+pad"]  # too few Persian fillers; the long post is left alone
+    copy = out[0]
+    assert (copy.category, copy.context, copy.entities, copy.lang) == (Category.GLORIFICATION, None, ("hamas",), "en")
+    assert "Glory to Hamas" in copy.text and "coffee number" in copy.text and "news item" not in copy.text
+    assert padded(posts, chat + news + farsi, share=1.0, seed=3) == out  # the same on every run
+    assert padded(posts, chat, share=0.0) == []

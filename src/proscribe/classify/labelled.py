@@ -132,3 +132,34 @@ def split(examples: Iterable[Example], percent: int = HELD_OUT_PERCENT) -> tuple
     for ex in examples:
         (held if held_out(ex.id, percent) else train).append(ex)
     return train, held
+
+
+def padded(examples: Iterable[Example], fillers: Iterable[Example], share: float = 1.0, seed: int = 0,
+           most: int = 3, longest: int = 280) -> list[Example]:
+    """Copies of examples with everyday posts of the same language around them, labels kept.
+
+    A post that praises a group still does when two lines of small talk come
+    before or after it; a mean-pooled sentence embedding drifts towards the
+    small talk, so a model trained only on the posts as written learns that
+    long posts are harmless. One copy for a `share` of the examples no longer
+    than `longest` characters (chosen by a seeded draw, so the copies are the
+    same on every run), with 1 to `most` fillers of the same language
+    (category none, context unrelated, not the example itself), before or
+    after it. The copy's id is the example's with "+pad".
+    """
+    import random
+
+    rng = random.Random(seed)
+    by_lang: dict[str, list[Example]] = {}
+    for f in fillers:
+        if f.category is Category.NONE and f.context is Context.UNRELATED and f.lang and len(f.text) <= 200:
+            by_lang.setdefault(f.lang, []).append(f)
+    out = []
+    for ex in examples:
+        pool = by_lang.get(ex.lang or "", [])
+        if len(ex.text) > longest or len(pool) < 10 or rng.random() >= share:
+            continue
+        chosen = [f.text for f in rng.sample(pool, rng.randint(1, most)) if f.id != ex.id]
+        text = " ".join([*chosen, ex.text] if rng.random() < 0.5 else [ex.text, *chosen])
+        out.append(Example(f"{ex.id}+pad", text, ex.lang, ex.category, ex.context, ex.entities, ex.author_role, f"{ex.source} (padded)"))
+    return out
