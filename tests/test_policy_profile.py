@@ -122,3 +122,10 @@ def test_a_high_reach_threshold_must_be_a_whole_number_of_followers() -> None:
     assert "thresholds.high_reach_followers" in _errors(text)
     named = from_text(BASE.replace("{act: 0.7, review: 0.5}", "{act: 0.7, review: 0.5, high_reach_followers: 25000}"), "mine.yaml")
     assert named.thresholds.high_reach_followers == 25_000 and load("meta").thresholds.high_reach_followers is None
+
+
+def test_durations_beyond_a_hundred_years_are_refused() -> None:
+    message = _errors(BASE.replace("expire_after_days: 180", "expire_after_days: 99999999999"))
+    assert "strikes.expire_after_days" in message and "36500" in message
+    message = _errors(BASE.replace("window_days: 180", "window_days: 99999999999"))
+    assert "doi.window_days" in message

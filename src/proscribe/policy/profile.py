@@ -20,6 +20,9 @@ from proscribe.policy.yamlfile import FileError, MarkedYaml, parse, read, valida
 SHIPPED = ("meta", "x", "twitter-2021")
 
 
+# Longest duration a profile may give (a hundred years): longer ones are an error, not a very long suspension.
+MAX_DAYS = 36_500
+
 class Violation(StrEnum):
     """The categories a profile can act on (every category except none)."""
 
@@ -74,20 +77,20 @@ class CategoryRule(_Strict):
     strike: bool = Field(True, description="Whether the violation earns a strike.")
     doi: bool = Field(True, description="Whether the strike counts toward the DOI threshold.")
     account_action: AccountAction = Field(AccountAction.NONE, description="Account action at once, whatever the strike count.")
-    days: float | None = Field(None, gt=0, description="Duration of that account action; none = permanent.")
+    days: float | None = Field(None, gt=0, le=MAX_DAYS, description="Duration of that account action; none = permanent.")
     requires_entity: bool = Field(True, description="Acts only when a designated entity or event is named or implied.")
 
 
 class LadderStep(_Strict):
     strike: int = Field(ge=1, description="This step applies from this active strike count on.")
     action: AccountAction
-    days: float | None = Field(None, gt=0, description="How long a restrict/suspend lasts; none = no fixed end.")
+    days: float | None = Field(None, gt=0, le=MAX_DAYS, description="How long a restrict/suspend lasts; none = no fixed end.")
     label: str | None = None
 
 
 class Strikes(_Strict):
-    expire_after_days: int | None = Field(365, ge=1, description="A strike stops counting after this many days.")
-    max_content_age_days: int | None = Field(90, ge=0, description="Content older than this at decision time earns no strike.")
+    expire_after_days: int | None = Field(365, ge=1, le=MAX_DAYS, description="A strike stops counting after this many days.")
+    max_content_age_days: int | None = Field(90, ge=0, le=MAX_DAYS, description="Content older than this at decision time earns no strike.")
     ladder: tuple[LadderStep, ...] = ()
 
     @field_validator("ladder")
@@ -109,9 +112,9 @@ class Strikes(_Strict):
 
 class Doi(_Strict):
     threshold: int | None = Field(5, ge=1, description="DOI strikes within the window that trigger the account action; none = never.")
-    window_days: int = Field(365, ge=1)
+    window_days: int = Field(365, ge=1, le=MAX_DAYS)
     account_action: AccountAction = AccountAction.DISABLE
-    days: float | None = Field(None, gt=0)
+    days: float | None = Field(None, gt=0, le=MAX_DAYS)
 
 
 class LinkedAccounts(_Strict):
