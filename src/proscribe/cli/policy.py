@@ -81,7 +81,7 @@ def test(
       cases:
         - name: fifth DOI strike disables
           assessment: {category: glorification, score: 0.95, mentions: [{entity: hamas, name: Hamas}]}
-          history: {strikes: 4, doi_strikes: 4, linked: [a2]}
+          history: {strikes: 4, doi_strikes: 4, linked: \\[a2]}
           expect: {action: remove, account.action: disable, linked_accounts: [{id: a2, action: disable}]}
 
     Example files ship with proscribe (see docs/policy.md). Exit status 1 when a case fails.
