@@ -61,7 +61,8 @@ def json_strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, s
 
 
 def _check_text(obj: dict[str, Any]) -> None:
-    """Every string of the post is Unicode that can be stored (no lone surrogate), and nothing nests too deeply."""
+    """Every string of the post (keys too) can be stored: no lone surrogate, no NUL; and `json_strings` refuses
+    nesting deeper than MAX_DEPTH and NaN or Infinity."""
     for path, text in json_strings(obj, ""):
         try:
             text.encode("utf-8")

@@ -16,6 +16,7 @@ from fastapi import Path
 from sqlalchemy.orm import Session
 
 from proscribe.model import Assessment, Mention, Post
+from proscribe.pipeline import AUTHOR_STRINGS, POST_STRINGS
 from proscribe.policy.profile import SHIPPED, Profile
 from proscribe.review.actors import Actor
 from proscribe.review.queue import QueueSettings
@@ -29,6 +30,11 @@ CODE_CHARS = 64  # the longest platform name or language code a post may give
 # The field a pipeline message is about: "required field author.id is missing", "author.followers must be ...".
 _FIELD = re.compile(r"^(?:required field ([a-z_.]+) is missing|([^\s\[.][^\s]*) (?:must|is) )")
 
+
+# The fields of a post whose lengths `Service.check_post` checks one by one (every other string: `field_chars`).
+_CHECKED_FIELDS = frozenset(
+    {"id", "text", "created_at", "author", "author.id", "author.followers", *POST_STRINGS, *(f"author.{k}" for k in AUTHOR_STRINGS)}
+)
 
 # A review item's or an appeal's number in a URL: a larger one cannot exist (a 422 naming the field, not a database error).
 RowId = Annotated[int, Path(le=MAX_ROW_ID, description="The number the API gave it.")]
@@ -257,7 +263,7 @@ class Service:
 
     def check_post(self, obj: Any, where: str) -> Post:
         """A Post from one request object, or BadRequest naming the field."""
-        from proscribe.pipeline import AUTHOR_STRINGS, BadPost, json_strings, post_from_json
+        from proscribe.pipeline import BadPost, json_strings, post_from_json
 
         try:
             post = post_from_json(obj)
@@ -268,20 +274,17 @@ class Service:
             raise BadRequest(f"{where}: {message}", f"{where}.{name}" if name else where) from None
         limits = self.config.limits
         checks = [("id", post.id, limits.id_chars), ("author.id", post.author.id, limits.id_chars), ("text", post.text, limits.text_chars)]
-        for key in ("handle", "display_name", "bio", "country", "role", "operator"):
+        for key in AUTHOR_STRINGS:
             checks.append((f"author.{key}", getattr(post.author, key) or "", limits.field_chars if key != "operator" else limits.id_chars))
-        for key in ("platform", "lang"):
+        for key in POST_STRINGS:
             checks.append((key, getattr(post, key) or "", CODE_CHARS))
         for name, value, most in checks:
             if len(value) > most:
                 raise BadRequest(f"{where}.{name} is too long ({len(value)} characters; at most {most})", f"{where}.{name}")
-        checked = {"id", "text", "created_at", "platform", "lang", "author", "author.id", "author.followers", *(f"author.{k}" for k in AUTHOR_STRINGS)}
         for path, value in json_strings(obj, ""):  # the other fields, as given (kept with the post and the account)
-            if path not in checked and len(value) > limits.field_chars:
+            if path not in _CHECKED_FIELDS and len(value) > limits.field_chars:
                 shown = path if len(path) <= 80 else path[:77] + "..."
                 raise BadRequest(f"{where}.{shown} is too long ({len(value)} characters; at most {limits.field_chars})", f"{where}.{shown}")
-        if "\x00" in post.id or "\x00" in post.author.id:
-            raise BadRequest(f"{where}: ids must not contain NUL characters", f"{where}.id")
         return post
 
     def prepare(self, body: Any, profile_name: str, actor: Actor) -> Job:

@@ -19,9 +19,8 @@ from typing import Any
 import httpx
 
 from proscribe.classify.base import check_batch, mention_evidence
+from proscribe.classify.head import VIOLATIONS
 from proscribe.model import Assessment, Category, Context, Mention, Post
-
-VIOLATIONS = tuple(c for c in Category if c is not Category.NONE)
 
 UNSURE_SCORE = 0.5
 
@@ -109,4 +108,4 @@ def _doubt(p_violation: float) -> dict[str, float]:
     """Scores of a `none` verdict that leave `p_violation` to the violation categories, spread evenly (the policy sends
     a clean verdict to review when they add up to its review threshold)."""
     share = round(p_violation / len(VIOLATIONS), 4)
-    return {**{str(v): share for v in VIOLATIONS}, "none": round(1.0 - p_violation, 4)}
+    return {**{v: share for v in VIOLATIONS}, "none": round(1.0 - p_violation, 4)}

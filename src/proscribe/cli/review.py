@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from proscribe.cli import app
 from proscribe.cli.common import DbOption, fail, print_json
+
+if TYPE_CHECKING:
+    from proscribe.review.queue import QueueSettings
 
 review_app = typer.Typer(help="The review queue: decisions that need a person (uncertain scores, high reach).", no_args_is_help=True)
 app.add_typer(review_app, name="review")
@@ -21,17 +26,23 @@ def sync(
 
     The server does this itself on every queue listing; run it after a scan to see the queue at once.
     """
-    from proscribe.policy.profile import SHIPPED, load
-    from proscribe.review.queue import QueueSettings
     from proscribe.review.queue import sync as do_sync
     from proscribe.store import db as database
 
     try:
         with database.session(db) as s:
-            added = do_sync(s, QueueSettings(high_reach_followers=high_reach).with_profiles(load(name) for name in SHIPPED), full=full)
+            added = do_sync(s, _queue_settings(high_reach), full=full)
     except database.DatabaseError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"{added} item{'' if added == 1 else 's'} queued")
+
+
+def _queue_settings(high_reach: int = 1_000_000) -> QueueSettings:
+    """What queues a decision outside the server: the high-reach threshold given, or the one each shipped profile names."""
+    from proscribe.policy.profile import SHIPPED, load
+    from proscribe.review.queue import QueueSettings
+
+    return QueueSettings(high_reach_followers=high_reach).with_profiles(load(name) for name in SHIPPED)
 
 
 @review_app.command("list")
@@ -47,7 +58,6 @@ def list_items(
     Decisions recorded since the last listing (e.g. by `proscribe scan`) are queued first, as `review sync` does
     with its defaults.
     """
-    from proscribe.policy.profile import SHIPPED, load
     from proscribe.review import queue
     from proscribe.store import db as database
 
@@ -57,7 +67,7 @@ def list_items(
         raise fail(f"--status {bad[0]!r}: use open, claimed, escalated or closed")
     try:
         with database.session(db) as s:
-            queue.sync(s, queue.QueueSettings().with_profiles(load(name) for name in SHIPPED))
+            queue.sync(s, _queue_settings())
         with database.session(db) as s:
             rows = queue.items(s, status, profile, limit)
     except database.DatabaseError as exc:

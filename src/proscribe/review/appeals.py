@@ -110,8 +110,7 @@ def file(
         if not status.appealable:
             raise Conflict(f"nothing to appeal: post {post_id} is {'restored' if status.reversed else status.action} under {profile.name}")
         author = next((e.account_id for e in events if e.kind is EventKind.DECISION), account_id or "")
-        item = store.review_item_for(session, post_id, profile.name)
-        excluded = _deciders(events, [item["decided_by"]] if item and item.get("decided_by") else [])
+        excluded = _post_deciders(session, post_id, profile.name, events)
         target, event_id = post_id, None
     else:
         if not account_id:
@@ -148,14 +147,21 @@ def file(
 def _excluded(session: Session, appeal: dict[str, Any]) -> set[str]:
     """Who may not decide the appeal: those recorded when it was filed, and anyone who has since reviewed or
     decided the post appealed (a high-reach removal stays in the review queue while its appeal is open)."""
-    from proscribe.store import service as store
-
     names = set(appeal.get("excluded") or [])
     if appeal.get("post_id"):
-        item = store.review_item_for(session, appeal["post_id"], appeal["profile"])
-        events = store.events_of_post(session, appeal["post_id"], appeal["profile"])
-        names.update(_deciders(events, [item["decided_by"]] if item and item.get("decided_by") else []))
+        names.update(_post_deciders(session, appeal["post_id"], appeal["profile"]))
     return names
+
+
+def _post_deciders(session: Session, post_id: str, profile: str, events: list[ModerationEvent] | None = None) -> list[str]:
+    """The people who decided or reviewed a post under a profile: its ledger events' actors and its review item's
+    decider (`events`: the post's events, when the caller has read them already)."""
+    from proscribe.store import service as store
+
+    if events is None:
+        events = store.events_of_post(session, post_id, profile)
+    item = store.review_item_for(session, post_id, profile)
+    return _deciders(events, [item["decided_by"]] if item and item.get("decided_by") else [])
 
 
 def _settle_review(session: Session, appeal: dict[str, Any], actor: Actor, outcome: AppealOutcome, reason: str, now: datetime) -> None:
