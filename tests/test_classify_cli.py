@@ -25,6 +25,7 @@ def test_train_writes_a_model_that_eval_and_load_use(tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} == {"head.npz", "model.json", "gate.npz", "gate.json"}
     meta = json.loads((out / "model.json").read_text())
     assert meta["trained_on"]["examples"] == 32 and meta["held_out_percent"] == 0
+    assert meta["features"]["embedding_depth"] == 8 and meta["features"]["embedding_precision"] == "int8"  # the shipped model's
     # The gate learnt the contexts of the non-violations, for the posts it keeps back.
     gate = json.loads((out / "gate.json").read_text())
     assert gate["contexts"] == ["condemnation", "discussion", "human_rights", "news", "satire", "unrelated"]
@@ -68,6 +69,21 @@ def test_train_refuses_too_little_data_and_missing_files(tmp_path: Path) -> None
     assert not (tmp_path / "m").exists()
     result = _run("eval", str(tmp_path / "missing.jsonl"))
     assert result.exit_code == 1 and "no such file" in result.stderr
+
+
+def test_train_with_float32_weights_and_a_precision_that_does_not_exist(tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    result = _run("train", str(FIXTURES / "small.jsonl"), "--out", str(out), "--held-out", "0", "--precision", "float32", "--hidden", "0")
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "model.json").read_text())["features"]["embedding_precision"] == "float32"
+    from proscribe.classify import load
+
+    clf = load("default", path=out)
+    assert clf.head.spec.embedding_precision == "float32"  # type: ignore[attr-defined]
+
+    result = _run("train", str(FIXTURES / "small.jsonl"), "--out", str(tmp_path / "m2"), "--precision", "int4")
+    assert result.exit_code == 1 and "--precision must be one of float32, int8, got 'int4'" in result.stderr
+    assert not (tmp_path / "m2").exists()
 
 
 def test_eval_rejects_a_directory_that_is_not_a_model(tmp_path: Path) -> None:

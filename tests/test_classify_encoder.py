@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proscribe.classify.encoder import E5Encoder
+from proscribe.classify.encoder import INT8_LEVELS, E5Encoder, quantize_columns
 
 TEXTS = [
     "Hamas said it had accepted the ceasefire proposal, according to officials in Cairo",
@@ -162,3 +162,52 @@ def test_word_means_are_the_mean_of_each_texts_own_word_embeddings(encoder: E5En
     # Meaning, not spelling: a paraphrase lies closer than an unrelated post.
     a, b, c = encoder.word_means(["we will kill you all", "you will all be killed by us", "lovely weather for a picnic"])
     assert float(np.dot(a, b)) / np.linalg.norm(b) > float(np.dot(a, c)) / np.linalg.norm(c)
+
+
+def test_int8_weights_are_one_scale_a_column() -> None:
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(64, 5)).astype(np.float32)
+    w[:, 3] = 0.0  # an all-zero column keeps a usable scale
+    q, scale = quantize_columns(w)
+    assert q.dtype == np.int8 and scale.shape == (5,) and np.isfinite(scale).all()
+    assert np.abs(q).max() == INT8_LEVELS  # seven bits: two products of 8-bit inputs sum within 16 bits
+    assert (np.abs(q[:, [0, 1, 2, 4]]).max(axis=0) == INT8_LEVELS).all() and not q[:, 3].any()
+    assert np.abs(q * scale - w).max() <= scale.max() / 2 + 1e-6
+
+
+def test_int8_vectors_stay_close_to_float32(encoder: E5Encoder) -> None:
+    exact = encoder.embed_at(TEXTS, (8,))[0]
+    small = encoder.embed_at(TEXTS, (8,), int8=True)[0]
+    assert small.shape == (len(TEXTS), 384) and small.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(small, axis=1), 1.0, atol=1e-5)
+    cosine = (exact * small).sum(axis=1)
+    assert cosine.min() > 0.995 and cosine.mean() > 0.998, cosine
+    assert cosine.min() < 0.99999  # the 8-bit layers did run: not the float32 vectors again
+    assert ((small @ exact.T).argmax(axis=1) == np.arange(len(TEXTS))).all()
+    # A text's 8-bit vector does not depend on the texts embedded with it (inputs are rounded per pass).
+    alone = np.stack([encoder.embed_at([t], (8,), int8=True)[0][0] for t in TEXTS])
+    np.testing.assert_allclose(alone, small, atol=1e-6)
+
+
+def test_threads_can_change_after_the_first_pass() -> None:
+    enc = E5Encoder(depth=2, threads=2)
+    before = enc.embed_at(TEXTS[:3], (2,), int8=True)[0]
+    enc.set_threads(1)
+    assert enc.threads == 1 and not enc._sessions  # built again, on one thread, at the next pass
+    np.testing.assert_allclose(enc.embed_at(TEXTS[:3], (2,), int8=True)[0], before, atol=1e-5)
+    with pytest.raises(ValueError, match="at least 1"):
+        enc.set_threads(0)
+
+
+def test_the_process_encoder_takes_its_threads_before_and_after_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    from proscribe.classify import features
+
+    monkeypatch.setattr(features, "_encoder_threads", None)
+    features.encoder.cache_clear()
+    try:
+        features.set_encoder_threads(1)  # before the first use: the encoder is built with it
+        assert features.encoder().threads == 1
+        features.set_encoder_threads(2)  # after: it changes in place
+        assert features.encoder().threads == 2
+    finally:
+        features.encoder.cache_clear()

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from proscribe.classify.features import (
     MENTION_FEATURES,
     CachedEmbedder,
     FeatureSpec,
+    e5_embedder,
+    embedding_cache,
     featurize,
     mention_vector,
     ngram_sparse,
@@ -74,3 +77,16 @@ def test_cached_embedder_embeds_each_text_once_and_persists(tmp_path: Path) -> N
     cached.save()
     again = CachedEmbedder(inner, path)
     assert again(["b"])[0, 0] == 1 and len(calls) == 1
+
+
+def test_feature_spec_records_the_encoders_precision() -> None:
+    spec = FeatureSpec(embedding_depth=8, embedding_precision="int8")
+    assert FeatureSpec.from_json(spec.to_json()) == spec
+    old = spec.to_json()
+    del old["embedding_precision"]  # a model written before 8-bit weights existed ran float32
+    assert FeatureSpec.from_json(old).embedding_precision == "float32"
+    with pytest.raises(ValueError, match="embedding_precision must be one of float32, int8, got 'fp16'"):
+        FeatureSpec.from_json({**spec.to_json(), "embedding_precision": "fp16"})
+    assert embedding_cache(8, "int8").name == "embeddings-e5-L8-int8.npz" and embedding_cache(8).name == "embeddings-e5-L8.npz"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        e5_embedder(8, "int4")

@@ -74,6 +74,9 @@ class ServiceConfig:
     fast_posts: bool = True  # POST /v1/posts in front of the framework (api.app.FastPosts); False: through the route
     writer_process: bool = False  # decide posts in a child process (api.writer_process), not in a thread of this one
     assessors: int = 1  # threads that run the model side by side (api.writer); more than one needs a `concurrent` classifier
+    # Threads for each pass of the sentence encoder, in the process that decides (None: the encoder's default, every
+    # usable core). `proscribe serve` gives each assessor its share of the cores.
+    encoder_threads: int | None = None
 
 
 class _SerialClassifier:
@@ -180,6 +183,10 @@ class Service:
     def _load_parts(self) -> Any:
         from proscribe.pipeline import load_parts
 
+        if self.config.encoder_threads is not None:
+            from proscribe.classify.features import set_encoder_threads
+
+            set_encoder_threads(self.config.encoder_threads)
         factory = self.config.parts_factory or (lambda url: load_parts(url, self.config.model))
         parts = factory(self.url)
         if not isinstance(parts.classifier, _SerialClassifier):

@@ -72,7 +72,7 @@ class DefaultClassifier:
     @property
     def embed(self) -> Embedder | None:
         if self._embed is None and self.head.spec.embedding:
-            self._embed = e5_embedder(self.head.spec.embedding_depth)
+            self._embed = e5_embedder(self.head.spec.embedding_depth, self.head.spec.embedding_precision)
         return self._embed
 
     @classmethod

@@ -30,6 +30,10 @@ FULL_DEPTH = 12  # multilingual-e5-small's layers
 # head cross-validates best (log-loss 0.381 on the training split, against 0.394 after 6 and 0.439
 # after 12) and the encoder runs in two thirds of the time (docs/classification.md, "Encoder depth").
 DEFAULT_DEPTH = 8
+# The encoder's weights for `proscribe train` unless told, and the shipped model's: "int8" runs a post in about
+# 60% of the float32 time, on one thread as fast as float32 on two (docs/classification.md, "8-bit weights").
+PRECISIONS: tuple[str, ...] = ("float32", "int8")
+DEFAULT_PRECISION = "int8"
 # Long posts cost time quadratically in the encoder; the start carries the stance.
 EMBED_MAX_CHARS = 700
 
@@ -166,6 +170,7 @@ class FeatureSpec:
     embedding: bool = True
     ngram_buckets: int = 0
     embedding_depth: int = FULL_DEPTH  # the encoder layers the embedding is pooled after
+    embedding_precision: str = "float32"  # the encoder's weights: float32 or int8 (a model made before int8: float32)
 
     @property
     def names(self) -> list[str]:
@@ -179,7 +184,8 @@ class FeatureSpec:
         return len(self.names)
 
     def to_json(self) -> dict[str, object]:
-        return {"embedding": self.embedding, "embedding_depth": self.embedding_depth, "ngram_buckets": self.ngram_buckets, "groups": list(GROUPS),
+        return {"embedding": self.embedding, "embedding_depth": self.embedding_depth, "embedding_precision": self.embedding_precision,
+                "ngram_buckets": self.ngram_buckets, "groups": list(GROUPS),
                 "mention_features": list(MENTION_FEATURES), "shape_features": list(SHAPE_FEATURES)}
 
     @classmethod
@@ -189,8 +195,14 @@ class FeatureSpec:
         depth = int(data.get("embedding_depth", FULL_DEPTH))  # type: ignore[call-overload]
         if not 1 <= depth <= FULL_DEPTH:
             raise ValueError(f"embedding_depth must be within 1..{FULL_DEPTH}, got {depth}")
+        precision = data.get("embedding_precision", "float32")
+        if precision not in PRECISIONS:
+            raise ValueError(f"embedding_precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         return cls(embedding=bool(data.get("embedding", True)), ngram_buckets=int(data.get("ngram_buckets", 0)),  # type: ignore[call-overload]
-                   embedding_depth=depth)
+                   embedding_depth=depth, embedding_precision=str(precision))
+
+
+_encoder_threads: int | None = None  # set_encoder_threads; None: the encoder's default
 
 
 @lru_cache(maxsize=1)
@@ -198,16 +210,35 @@ def encoder():  # type: ignore[no-untyped-def]
     """The process's one multilingual-e5-small (loaded on first use: about a second and 150 MB)."""
     from proscribe.classify.encoder import E5Encoder
 
-    return E5Encoder()
+    return E5Encoder(threads=_encoder_threads)
 
 
-def e5_embedder(depth: int = FULL_DEPTH) -> Embedder:
-    """multilingual-e5-small, mean-pooled after `depth` of its 12 layers ("passage: " prefix, L2-normalised)."""
+def set_encoder_threads(threads: int) -> None:
+    """The threads each pass of the process's encoder runs on, from now on (whether or not it is loaded yet)."""
+    global _encoder_threads
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    _encoder_threads = threads
+    if encoder.cache_info().currsize:
+        encoder().set_threads(threads)
+
+
+def _precision(precision: str) -> bool:
+    """Whether `precision` names the 8-bit encoder (a ValueError for a name that is neither)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    return precision == "int8"
+
+
+def e5_embedder(depth: int = FULL_DEPTH, precision: str = "float32") -> Embedder:
+    """multilingual-e5-small, mean-pooled after `depth` of its 12 layers ("passage: " prefix, L2-normalised),
+    with float32 or 8-bit weights (`precision`)."""
+    int8 = _precision(precision)
 
     def embed(texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, EMBED_DIM), dtype=np.float32)
-        return encoder().embed_at([t[:EMBED_MAX_CHARS] or " " for t in texts], (depth,))[0]
+        return encoder().embed_at([t[:EMBED_MAX_CHARS] or " " for t in texts], (depth,), int8=int8)[0]
 
     return embed
 
@@ -224,11 +255,12 @@ def token_vectors(texts: Sequence[str]) -> np.ndarray:
     return encoder().word_means([token_text(t) for t in texts])
 
 
-def embedding_cache(depth: int = FULL_DEPTH) -> Path:
-    """Where training and evaluation runs keep vectors by text hash, one file per depth."""
+def embedding_cache(depth: int = FULL_DEPTH, precision: str = "float32") -> Path:
+    """Where training and evaluation runs keep vectors by text hash, one file per depth and precision."""
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("proscribe")) / f"embeddings-e5-L{depth}.npz"
+    suffix = "-int8" if _precision(precision) else ""
+    return Path(user_cache_dir("proscribe")) / f"embeddings-e5-L{depth}{suffix}.npz"
 
 
 class CachedEmbedder:

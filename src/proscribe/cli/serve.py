@@ -22,6 +22,7 @@ def serve(
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark the session cookie Secure (serve behind HTTPS)."),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."),
     assessors: int | None = typer.Option(None, "--assessors", min=1, max=64, help="Threads that run the model side by side, so that a post reaching the model waits only when all are busy. Default: the usable cores, at most 4."),
+    encoder_threads: int | None = typer.Option(None, "--encoder-threads", min=1, max=64, help="Threads for each pass of the sentence encoder. Default: the usable cores shared out among the assessors (one each on two cores), so that two posts at the model run side by side rather than each waiting for both cores."),
     writer_process: bool = typer.Option(True, "--writer-process/--writer-thread", help="Decide posts in a second process (the default: the HTTP server and the writer each get a core) or in a thread of this one (one process, about half the memory)."),
 ) -> None:
     """Serve the JSON API (/v1, OpenAPI at /docs) and the reviewers' pages (/queue) until stopped.
@@ -51,8 +52,10 @@ def serve(
         except FileError as exc:
             raise fail(f"invalid profile:\n{exc}") from None
         custom[p.name] = p
+    assessors = assessors or min(4, usable_cores())
     config = ServiceConfig(db_url=url, model=model, queue=QueueSettings(high_reach_followers=high_reach), profiles=custom, secure_cookies=secure_cookies,
-                           writer_process=writer_process, assessors=assessors or min(4, usable_cores()))
+                           writer_process=writer_process, assessors=assessors,
+                           encoder_threads=encoder_threads or max(1, usable_cores() // assessors))
     try:
         application = create_app(config)
     except DatabaseError as exc:
