@@ -211,3 +211,24 @@ def test_the_process_encoder_takes_its_threads_before_and_after_loading(monkeypa
         assert features.encoder().threads == 2
     finally:
         features.encoder.cache_clear()
+
+
+def test_int8_keeps_the_largest_feed_forward_channels_in_float32(encoder: E5Encoder) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    from proscribe.classify.encoder import OUTLIERS
+
+    graph, arrays = encoder._graph((2,), int8=True)
+    model = onnx.load_from_string(graph)
+    inline = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer if t.data_location != onnx.TensorProto.EXTERNAL}
+    ops = [n.op_type for n in model.graph.node]
+    assert ops.count("QAttention") == 2 and ops.count("DynamicQuantizeMatMul") == 6 and ops.count("Attention") == 0
+    for layer in (0, 1):
+        fo = encoder._layer_weights(layer)["fo_w"]
+        keep = inline[f"l{layer}.fo_keep"]
+        assert len(keep) == OUTLIERS
+        assert set(keep) == set(np.argsort(np.linalg.norm(fo, axis=1))[-OUTLIERS:])  # the rows with the largest norms
+        np.testing.assert_array_equal(arrays[f"l{layer}.fo_w_out"], fo[keep])  # their weights stay float32
+        q = inline[f"l{layer}.fo_w"]
+        assert q.dtype == np.int8 and not q[keep].any()  # and take no part in the 8-bit product (nor in its scales)
