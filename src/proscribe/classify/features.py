@@ -31,8 +31,8 @@ FULL_DEPTH = 12  # multilingual-e5-small's layers
 # after 12) and the encoder runs in two thirds of the time (docs/classification.md, "Encoder depth").
 DEFAULT_DEPTH = 8
 # The encoder's weights for `proscribe train` unless told, and the shipped model's: "int8" embeds a post in about
-# three quarters of the float32 time on one thread, about as fast as float32 on two (docs/classification.md,
-# "8-bit weights"), and cross-validates as well.
+# 60% of the float32 time on one thread, faster than float32 on two (docs/classification.md, "8-bit weights"), and
+# cross-validates as well.
 PRECISIONS: tuple[str, ...] = ("float32", "int8")
 DEFAULT_PRECISION = "int8"
 # Long posts cost time quadratically in the encoder; the start carries the stance.

@@ -61,7 +61,7 @@ def train_command(
     ordinary: Optional[Path] = typer.Option(None, "--ordinary", help="Everyday posts (one a line, or JSON lines with 'text') that teach the gate what needs no model: keeps it fast."),
     detect: bool = typer.Option(True, "--detect/--no-detect", help="Use the detector over the starter registry for mention features."),
     depth: Optional[int] = typer.Option(None, "--depth", min=1, max=12, help="Encoder layers to pool the sentence embedding after: fewer are faster, 12 is the whole multilingual-e5-small. Default: the shipped model's."),
-    precision: Optional[str] = typer.Option(None, "--precision", metavar="float32|int8", help="The encoder's weights: int8 embeds a post in about three quarters of the float32 time on one thread (vectors at a cosine of about 0.999 to float32's). Default: the shipped model's."),
+    precision: Optional[str] = typer.Option(None, "--precision", metavar="float32|int8", help="The encoder's weights: int8 embeds a post in about 60% of the float32 time on one thread (vectors at a cosine of about 0.999 to float32's). Default: the shipped model's."),
     hidden: Optional[int] = typer.Option(None, "--hidden", min=0, max=4096, help="Hidden units of the head (0: a linear head, quicker to train and to read). Default: the shipped model's."),
     ensemble: Optional[int] = typer.Option(None, "--ensemble", min=1, max=20, help="Networks the head averages (with a hidden layer): more are steadier and slower to train. Default: the shipped model's."),
     db: Optional[str] = DbOption,
