@@ -87,6 +87,6 @@ def test_feature_spec_records_the_encoders_precision() -> None:
     assert FeatureSpec.from_json(old).embedding_precision == "float32"
     with pytest.raises(ValueError, match="embedding_precision must be one of float32, int8, got 'fp16'"):
         FeatureSpec.from_json({**spec.to_json(), "embedding_precision": "fp16"})
-    assert embedding_cache(8, "int8").name == "embeddings-e5-L8-int8.npz" and embedding_cache(8).name == "embeddings-e5-L8.npz"
+    assert embedding_cache(8, "int8").name == "embeddings-e5-L8-int8-o4.npz" and embedding_cache(8).name == "embeddings-e5-L8.npz"
     with pytest.raises(ValueError, match="precision must be one of"):
         e5_embedder(8, "int4")

@@ -257,10 +257,13 @@ def token_vectors(texts: Sequence[str]) -> np.ndarray:
 
 
 def embedding_cache(depth: int = FULL_DEPTH, precision: str = "float32") -> Path:
-    """Where training and evaluation runs keep vectors by text hash, one file per depth and precision."""
+    """Where training and evaluation runs keep vectors by text hash, one file per depth and precision (the 8-bit
+    file's name also says how many channels stay float32, so vectors of another 8-bit recipe are never reused)."""
     from platformdirs import user_cache_dir
 
-    suffix = "-int8" if _precision(precision) else ""
+    from proscribe.classify.encoder import OUTLIERS
+
+    suffix = f"-int8-o{OUTLIERS}" if _precision(precision) else ""
     return Path(user_cache_dir("proscribe")) / f"embeddings-e5-L{depth}{suffix}.npz"
 
 
