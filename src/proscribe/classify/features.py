@@ -197,8 +197,7 @@ class FeatureSpec:
         if not 1 <= depth <= FULL_DEPTH:
             raise ValueError(f"embedding_depth must be within 1..{FULL_DEPTH}, got {depth}")
         precision = data.get("embedding_precision", "float32")
-        if precision not in PRECISIONS:
-            raise ValueError(f"embedding_precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        is_int8(precision, "embedding_precision")
         return cls(embedding=bool(data.get("embedding", True)), ngram_buckets=int(data.get("ngram_buckets", 0)),  # type: ignore[call-overload]
                    embedding_depth=depth, embedding_precision=str(precision))
 
@@ -224,17 +223,17 @@ def set_encoder_threads(threads: int) -> None:
         encoder().set_threads(threads)
 
 
-def _precision(precision: str) -> bool:
-    """Whether `precision` names the 8-bit encoder (a ValueError for a name that is neither)."""
+def is_int8(precision: object, name: str = "precision") -> bool:
+    """Whether `precision` names the 8-bit encoder; a ValueError naming `name` for anything but one of PRECISIONS."""
     if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        raise ValueError(f"{name} must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     return precision == "int8"
 
 
 def e5_embedder(depth: int = FULL_DEPTH, precision: str = "float32") -> Embedder:
     """multilingual-e5-small, mean-pooled after `depth` of its 12 layers ("passage: " prefix, L2-normalised),
     with float32 or 8-bit weights (`precision`)."""
-    int8 = _precision(precision)
+    int8 = is_int8(precision)
 
     def embed(texts: list[str]) -> np.ndarray:
         if not texts:
@@ -263,7 +262,7 @@ def embedding_cache(depth: int = FULL_DEPTH, precision: str = "float32") -> Path
 
     from proscribe.classify.encoder import OUTLIERS
 
-    suffix = f"-int8-o{OUTLIERS}" if _precision(precision) else ""
+    suffix = f"-int8-o{OUTLIERS}" if is_int8(precision) else ""
     return Path(user_cache_dir("proscribe")) / f"embeddings-e5-L{depth}{suffix}.npz"
 
 

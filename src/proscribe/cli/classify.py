@@ -71,14 +71,16 @@ def train_command(
     Use it with `proscribe eval --model DIR` or `proscribe.classify.load("default", path=DIR)`.
     Bad lines are reported with their line numbers and skipped; the command then exits 1.
     """
-    from proscribe.classify.features import DEFAULT_DEPTH, DEFAULT_PRECISION, PRECISIONS, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache
+    from proscribe.classify.features import DEFAULT_DEPTH, DEFAULT_PRECISION, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache, is_int8
     from proscribe.classify.labelled import split
     from proscribe.classify.train import ENSEMBLE, HIDDEN, default_detector, train, training_fingerprint
 
     depth = depth or DEFAULT_DEPTH
     precision = precision or DEFAULT_PRECISION
-    if precision not in PRECISIONS:
-        raise fail(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    try:
+        is_int8(precision, "--precision")
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     hidden = HIDDEN if hidden is None else hidden
     examples, errors = _read(files)
     train_set, held = split(examples, held_out)
