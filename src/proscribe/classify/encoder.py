@@ -50,7 +50,7 @@ META = "\u2581"  # SentencePiece's metaspace
 WORD_CACHE = 200_000  # segmented words remembered (a few tens of MB at most)
 INT8_LEVELS = 63  # weights to integers in -63..63: 7 bits (see the module's docstring)
 # The feed-forward layer's way out in 8 bits: its input (after GELU) has one channel far larger than the others in
-# each layer, the channel whose row of the matrix has the largest norm. Rounded to 8 bits with the rest, it moved the
+# most layers, and in every layer its largest channel is the one whose row of the matrix has the largest norm. Rounded to 8 bits with the rest, it moved the
 # vectors to a cosine of 0.994 to float32's; the OUTLIERS channels with the largest row norms go through float32
 # instead, the rest through 8 bits, and the vectors stay at 0.999.
 OUTLIERS = 4
