@@ -81,3 +81,23 @@ def test_signals_count_distinct_terms_per_group() -> None:
     sig = signals_of("heroes heroes heroes and legends")
     assert sig.groups()["praise"] == 2
     assert sig.terms() == ["heroes", "legends"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#ولاية_الأنبار تفجير عبوة على دورية للجيش الصفوي ما أدى لهلاك عناصرها",
+        "تجييف عنصرين من صحوات الردة في محور الصابري",
+        "Wilayat Sinai: the apostate army lost a vehicle, all on board perished",
+        "سربازان خلافت یک خودروی ارتش را منفجر کردند",
+    ],
+)
+def test_a_groups_labels_for_its_enemies_open_the_gate(text: str) -> None:
+    sig = signals_of(text)
+    assert sig.groups().get("enemy_label"), sig.terms()
+    assert Gate().opens(sig)
+
+
+@pytest.mark.parametrize("text", ["ارتفاع الاستهلاك في رمضان", "هلكت من الدوام اليوم", "الردهة فاضية"])
+def test_everyday_words_that_contain_an_enemy_label_do_not_count(text: str) -> None:
+    assert not signals_of(text).groups().get("enemy_label")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 # Groups whose single hit is enough to send a post to the model.
 STRONG: frozenset[str] = frozenset(
-    {"martyrdom", "blessed_operation", "jihadist", "threat", "incitement", "recruit", "representation", "praise_formula"}
+    {"martyrdom", "blessed_operation", "jihadist", "enemy_label", "threat", "incitement", "recruit", "representation", "praise_formula"}
 )
 # Groups that open the gate only together with another signal.
 WEAK: frozenset[str] = frozenset({"praise", "celebration", "violence", "join", "donate", "emoji_praise", "emoji_violence"})
@@ -111,6 +111,26 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
                "direniş ekseni", "siyonist rejim", "kahrolsun", "ölüm olsun"),
         "ur": ("مجاہد", "مجاہدین", "جہاد", "خلافت", "کفار", "کافر", "صلیبی", "طاغوت", "مرتد", "مردہ باد",
                "غزوہ ہند"),
+    },
+    # What armed groups' own media call their enemies and their enemies' deaths (sectarian and takfiri labels,
+    # "perished"): a claim of an attack in these words is the group's voice, not a newsroom's.
+    "enemy_label": {
+        "en": ("safavid*", "rafidi*", "rafida", "rawafid*", "nusayri*", "nusairi*", "sahwat", "murtadd*",
+               "cross worshipper*", "worshippers of the cross", "majus", "majoos", "army of apostasy",
+               "apostate army", "apostate forces", "army of the taghut", "soldiers of the taghut", "perished",
+               "sent to hell", "sent them to hell"),
+        "fa": ("رافضی", "روافض", "نصیری", "مرتدین", "صلیبیون", "سربازان خلافت", "طاغوتیان", "مجوس", "به هلاکت رسید",
+               "به درک واصل"),
+        "ar": ("الصفوي", "صفويه", "الرافضي", "رافضي", "الرافضيه", "النصيري", "نصيري", "النصيريه", "الصحوات",
+               "صحوات", "جيش الرده", "صحوات الرده", "شرطه الرده", "الجيش المرتد", "مرتدين", "الملاحده", "المجوس",
+               "مجوس", "عباد الصليب", "هلاك", "نفوق", "تجييف", "الحوثه", "حصاد الاجناد", "اسود الخلافه",
+               "انغماسي", "الانغماسي"),
+        "fr": ("safavide*", "rafidite*", "rafida", "nusayri*", "nosaïri*", "apostats", "adorateurs de la croix",
+               "armée apostate", "a péri", "ont péri"),
+        "de": ("safawid*", "rafidi*", "nusairi*", "abtrünnige armee", "kreuzanbeter", "verreckt"),
+        "es": ("safávid*", "rafidí*", "nusayrí*", "ejército apóstata", "adoradores de la cruz", "perecieron"),
+        "tr": ("rafızi*", "nusayri*", "mürted ordu*", "haç tapıcı*", "geberdi", "gebertildi"),
+        "ur": ("رافضی", "روافض", "نصیری", "مرتدین", "صلیبیوں", "واصل جہنم"),
     },
     "threat": {
         "en": ("i will kill", "i'll kill", "ill kill", "we will kill", "we'll kill", "we will slaughter",
