@@ -64,6 +64,8 @@ def test_officials_inferred_across_scripts(account: Account, role: str, country:
         Account("p3", handle="khamenei_fans", display_name="Khamenei.ir fan page", bio="Office of the Supreme Leader, unofficial"),
         Account("p4", handle="tanz_vezarat", display_name="وزارت طنز", bio="حساب طنز"),
         Account("p5", handle="mofa_sakher", display_name="وزارة الخارجية (حساب ساخر)"),
+        Account("p6", handle="memelord", display_name="Minister of Memes", bio="posting the dankest takes since 2019", country="GB"),
+        Account("p7", handle="chef_ali", display_name="وزير المطبخ", bio="وصفات سهلة كل يوم"),
     ],
 )
 def test_parody_fan_and_press_accounts_are_not_inferred_officials(account: Account) -> None:

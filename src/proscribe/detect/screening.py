@@ -369,7 +369,13 @@ def screen(account: Account, matcher: Matcher, officials: OfficialIndex | None =
         if phrases and not named and officials is not None:
             # An office names its principal in the bio ("… of Ayatollah Khamenei"): that gives the country.
             named = officials.find(account.bio or "")
-        if phrases:
+        # A role phrase counts only with the country it serves named beside it, in the text or through the
+        # official it names: "Minister of Foreign Affairs of Iran" is an office, "Minister of Memes" is not.
+        named_country = (named[0][0].country if named else None) or next(
+            iter(countries_in(f"{account.display_name or ''} \n {account.bio or ''} \n {handle_words}")), None)
+        if phrases and named_country is None and not named:
+            evidence = f"no official role inferred: the role phrase {phrases[0][1]!r} names no country"
+        elif phrases:
             role, phrase = phrases[0]
             # An office or ministry outranks a person title found in the same text ("Office of the Supreme Leader").
             official, inferred = True, True
