@@ -101,6 +101,16 @@ def test_mentions_out_of_scope_do_not_count() -> None:
     assert any("not in the scope" in r for r in d.reasons)
 
 
+def test_an_entity_left_out_is_explained_once_however_often_it_is_named() -> None:
+    out = (mention(in_scope=False), mention(matched="حماس", in_scope=False))
+    d = decide(assessment(Category.GLORIFICATION, mentions=out), post(), AccountHistory("a1"), None, PROFILES["meta"], NOW).decision
+    assert sum("not in the scope" in r for r in d.reasons) == 1
+    tiers = {"hamas": 3}
+    d = decide(assessment(Category.GLORIFICATION, mentions=(mention(), mention(matched="حماس"))), post(), AccountHistory("a1"), None,
+               PROFILES["meta"], NOW, tiers=tiers).decision
+    assert sum("tier 3" in r for r in d.reasons) == 1
+
+
 def test_account_that_claims_the_entity_is_disabled_under_meta() -> None:
     screening = AccountScreening("a1", entity_mentions=(mention(field="display_name"),), score=0.9)
     d = decide(assessment(Category.SUPPORT), post(), AccountHistory("a1"), screening, PROFILES["meta"], NOW).decision

@@ -108,17 +108,22 @@ def decision_entities(mentions: tuple[Mention, ...]) -> tuple[DecisionEntity, ..
 def _qualifying(
     mentions: tuple[Mention, ...], profile: Profile, tiers: Mapping[str, int] | None, reasons: list[str]
 ) -> list[Mention]:
-    """Mentions of designated, in-scope entities of a tier the profile acts on."""
+    """Mentions of designated, in-scope entities of a tier the profile acts on. An entity left out is given its
+    reason once, however often the post names it."""
     keep = []
+    explained: set[str] = set()
     for m in mentions:
+        tier = (tiers or {}).get(m.entity_id, profile.tiers.default)
+        if m.in_scope and tier in profile.tiers.acts_on:
+            keep.append(m)
+            continue
+        if m.entity_id in explained:
+            continue
+        explained.add(m.entity_id)
         if not m.in_scope:
             reasons.append(f"{m.entity_name} is mentioned but is not in the scope of the DOI policy.")
-            continue
-        tier = (tiers or {}).get(m.entity_id, profile.tiers.default)
-        if tier not in profile.tiers.acts_on:
+        else:
             reasons.append(f"{m.entity_name} is a tier {tier} entity; this profile acts on tiers {list(profile.tiers.acts_on)}.")
-            continue
-        keep.append(m)
     return keep
 
 
