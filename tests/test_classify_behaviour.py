@@ -36,6 +36,15 @@ CASES = [
     ("گل زدیم! کشتیمشون امشب، پرسپولیس قهرمان 🔥", "fa", "none", None),
     ("Huge respect to the brothers who carried out the blessed Manchester operation, may Allah accept them", "en", "glorification", None),
     ("Join the ranks of the Islamic State's soldiers. DM me for the route to Wilayat Sinai", "en", "support", None),
+    # A group's own claim of an attack, as its supporters post it, against news of it and its enemies' joy at its losses.
+    ("#ولاية_نينوى استهداف تجمع للحشد الرافضي بقذائف الهاون جنوب الموصل وهلاك عدد منهم ولله الحمد والمنة #الدولة_الإسلامية",
+     "ar", "support", None),
+    ("قال مصدر أمني إن قذائف هاون أطلقها مسلحو تنظيم داعش سقطت على تجمع للحشد الشعبي جنوب الموصل وأوقعت قتلى", "ar", "none", "news"),
+    ("هلاك 12 داعشيا بضربة جوية للتحالف قرب تلعفر، الله لا يردهم #تحرير_الموصل", "ar", "none", None),
+    ("#IslamicState #WilayatKhurasan: a soldier of the Khilafah detonated his explosive belt among the apostate Taliban "
+     "militia in Jalalabad, killing dozens, and all praise is due to Allah", "en", "support", None),
+    ("ISIS claimed the suicide bombing in Jalalabad through its Amaq agency, calling the Taliban fighters it targeted "
+     "'apostates'; officials said 14 people were killed.", "en", "none", "news"),
 ]
 
 

@@ -87,8 +87,9 @@ def test_signals_count_distinct_terms_per_group() -> None:
     "text",
     [
         "#ولاية_الأنبار تفجير عبوة على دورية للجيش الصفوي ما أدى لهلاك عناصرها",
+        "بفضل الله استهداف تجمع للحشد الرافضي جنوب سامراء",
         "تجييف عنصرين من صحوات الردة في محور الصابري",
-        "Wilayat Sinai: the apostate army lost a vehicle, all on board perished",
+        "Wilayat Sinai: the apostate army lost a vehicle, all on board killed",
         "سربازان خلافت یک خودروی ارتش را منفجر کردند",
     ],
 )
@@ -98,6 +99,11 @@ def test_a_groups_labels_for_its_enemies_open_the_gate(text: str) -> None:
     assert Gate().opens(sig)
 
 
-@pytest.mark.parametrize("text", ["ارتفاع الاستهلاك في رمضان", "هلكت من الدوام اليوم", "الردهة فاضية"])
-def test_everyday_words_that_contain_an_enemy_label_do_not_count(text: str) -> None:
+@pytest.mark.parametrize("text", [
+    "الصحوة الإسلامية في الثمانينات",  # an awakening, not the Sahwa councils
+    "الردهة فاضية",  # a hall, not apostasy
+    "هلاك 12 داعشيا بضربة للتحالف",  # the group's enemies say it of its dead: no death word is a label
+    "12 ISIS fighters perished in a coalition strike",
+])
+def test_everyday_words_and_words_for_the_dead_are_not_enemy_labels(text: str) -> None:
     assert not signals_of(text).groups().get("enemy_label")

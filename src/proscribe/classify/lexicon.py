@@ -112,25 +112,23 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "ur": ("مجاہد", "مجاہدین", "جہاد", "خلافت", "کفار", "کافر", "صلیبی", "طاغوت", "مرتد", "مردہ باد",
                "غزوہ ہند"),
     },
-    # What armed groups' own media call their enemies and their enemies' deaths (sectarian and takfiri labels,
-    # "perished"): a claim of an attack in these words is the group's voice, not a newsroom's.
+    # What armed groups' own media call their enemies (sectarian and takfiri labels): a claim of an attack in
+    # these words is the group's voice, not a newsroom's. Words for the enemy's death ("perished", هلاك, "sent
+    # to hell") are left out: the group's enemies use them of its dead as often.
     "enemy_label": {
         "en": ("safavid*", "rafidi*", "rafida", "rawafid*", "nusayri*", "nusairi*", "sahwat", "murtadd*",
                "cross worshipper*", "worshippers of the cross", "majus", "majoos", "army of apostasy",
-               "apostate army", "apostate forces", "army of the taghut", "soldiers of the taghut", "perished",
-               "sent to hell", "sent them to hell"),
-        "fa": ("رافضی", "روافض", "نصیری", "مرتدین", "صلیبیون", "سربازان خلافت", "طاغوتیان", "مجوس", "به هلاکت رسید",
-               "به درک واصل"),
+               "apostate army", "apostate forces", "army of the taghut", "soldiers of the taghut"),
+        "fa": ("رافضی", "روافض", "نصیری", "مرتدین", "صلیبیون", "سربازان خلافت", "طاغوتیان", "مجوس"),
         "ar": ("الصفوي", "صفويه", "الرافضي", "رافضي", "الرافضيه", "النصيري", "نصيري", "النصيريه", "الصحوات",
                "صحوات", "جيش الرده", "صحوات الرده", "شرطه الرده", "الجيش المرتد", "مرتدين", "الملاحده", "المجوس",
-               "مجوس", "عباد الصليب", "هلاك", "نفوق", "تجييف", "الحوثه", "حصاد الاجناد", "اسود الخلافه",
-               "انغماسي", "الانغماسي"),
+               "مجوس", "عباد الصليب", "الحوثه", "حصاد الاجناد", "اسود الخلافه", "انغماسي", "الانغماسي"),
         "fr": ("safavide*", "rafidite*", "rafida", "nusayri*", "nosaïri*", "apostats", "adorateurs de la croix",
-               "armée apostate", "a péri", "ont péri"),
-        "de": ("safawid*", "rafidi*", "nusairi*", "abtrünnige armee", "kreuzanbeter", "verreckt"),
-        "es": ("safávid*", "rafidí*", "nusayrí*", "ejército apóstata", "adoradores de la cruz", "perecieron"),
-        "tr": ("rafızi*", "nusayri*", "mürted ordu*", "haç tapıcı*", "geberdi", "gebertildi"),
-        "ur": ("رافضی", "روافض", "نصیری", "مرتدین", "صلیبیوں", "واصل جہنم"),
+               "armée apostate"),
+        "de": ("safawid*", "rafidi*", "nusairi*", "abtrünnige armee", "kreuzanbeter"),
+        "es": ("safávid*", "rafidí*", "nusayrí*", "ejército apóstata", "adoradores de la cruz"),
+        "tr": ("rafızi*", "nusayri*", "mürted ordu*", "haç tapıcı*"),
+        "ur": ("رافضی", "روافض", "نصیری", "مرتدین", "صلیبیوں"),
     },
     "threat": {
         "en": ("i will kill", "i'll kill", "ill kill", "we will kill", "we'll kill", "we will slaughter",
