@@ -357,11 +357,10 @@ def screen(account: Account, matcher: Matcher, officials: OfficialIndex | None =
     country = account.country
     inferred = False
     evidence: str | None = None
+    about = f"{account.display_name or ''} \n {account.bio or ''} \n {handle_words}"  # what the account says of itself
     if account.role in OFFICIAL_ROLES:
         official, role, evidence = True, account.role, f"role given by the platform: {account.role}"
-    elif (account.role is None or account.role not in KNOWN_ROLES) and (
-        disclaimer := disclaimer_in(f"{account.display_name or ''} \n {account.bio or ''} \n {handle_words}")
-    ):
+    elif (account.role is None or account.role not in KNOWN_ROLES) and (disclaimer := disclaimer_in(about)):
         evidence = f"no official role inferred: the account calls itself {disclaimer!r}"
     elif account.role is None or account.role not in KNOWN_ROLES:
         named = (officials.find(f"{account.display_name or ''} \n {handle_words}") if officials is not None else [])
@@ -369,11 +368,10 @@ def screen(account: Account, matcher: Matcher, officials: OfficialIndex | None =
         if phrases and not named and officials is not None:
             # An office names its principal in the bio ("… of Ayatollah Khamenei"): that gives the country.
             named = officials.find(account.bio or "")
+        found = countries_in(about) if phrases or named else []
         # A role phrase counts only with the country it serves named beside it, in the text or through the
         # official it names: "Minister of Foreign Affairs of Iran" is an office, "Minister of Memes" is not.
-        named_country = (named[0][0].country if named else None) or next(
-            iter(countries_in(f"{account.display_name or ''} \n {account.bio or ''} \n {handle_words}")), None)
-        if phrases and named_country is None and not named:
+        if phrases and not named and not found:
             evidence = f"no official role inferred: the role phrase {phrases[0][1]!r} names no country"
         elif phrases:
             role, phrase = phrases[0]
@@ -389,11 +387,9 @@ def screen(account: Account, matcher: Matcher, officials: OfficialIndex | None =
             role = person.role
             country = country or person.country
             evidence = f"display name or handle names {written!r}: {person.position}, {person.country or 'unknown country'}"
-        if official and country is None:
-            found = countries_in(f"{account.display_name or ''} \n {account.bio or ''} \n {handle_words}")
-            if found:
-                country = found[0]
-                evidence = f"{evidence}; country {found[0]}"
+        if official and country is None and found:
+            country = found[0]
+            evidence = f"{evidence}; country {found[0]}"
     return AccountScreening(
         account_id=account.id,
         entity_mentions=tuple(mentions),
