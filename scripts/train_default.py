@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from proscribe.classify.default import DEFAULT_MODEL  # noqa: E402
-from proscribe.classify.features import DEFAULT_DEPTH, DEFAULT_PRECISION, PRECISIONS, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache  # noqa: E402
+from proscribe.classify.features import DEFAULT_DEPTH, DEFAULT_LEXICAL_SCORE, DEFAULT_PRECISION, PRECISIONS, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache  # noqa: E402
 from proscribe.classify.labelled import HELD_OUT_PERCENT, Example, padded, read_examples, split  # noqa: E402
 from proscribe.classify.train import default_detector, train, training_fingerprint  # noqa: E402
 
@@ -75,7 +75,7 @@ def main() -> None:
     in_head = [e for i, e in enumerate(everyday[:HEAD_FROM]) if i % EVERYDAY_IN_HEAD == 0]
     train_set = train_set + in_head
     head, gate, report = train(
-        train_set, embed, default_detector(), spec=FeatureSpec(embedding_depth=args.depth, embedding_precision=args.precision), ordinary=ordinary, progress=lambda m: print(m, file=sys.stderr),
+        train_set, embed, default_detector(), spec=FeatureSpec(embedding_depth=args.depth, embedding_precision=args.precision, lexical_score=DEFAULT_LEXICAL_SCORE), ordinary=ordinary, progress=lambda m: print(m, file=sys.stderr),
         meta={"data": [f"corpus/labelled/{f.name}" for f in files], "fingerprint": training_fingerprint(train_set),
               "held_out_examples": len(held), "labelled_examples": labelled_count,
               "padded": f"{len(pads)} copies of labelled training posts with 1-3 everyday posts of their language around them",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from proscribe.cli import app
+from proscribe.model import Account, Post
 
 FIXTURES = Path(__file__).parent / "fixtures" / "classify"
 
@@ -26,6 +27,7 @@ def test_train_writes_a_model_that_eval_and_load_use(tmp_path: Path) -> None:
     meta = json.loads((out / "model.json").read_text())
     assert meta["trained_on"]["examples"] == 32 and meta["held_out_percent"] == 0
     assert meta["features"]["embedding_depth"] == 8 and meta["features"]["embedding_precision"] == "int8"  # the shipped model's
+    assert meta["features"]["lexical_score"] is True  # the head reads the gate's score, as the shipped model's does
     # The gate learnt the contexts of the non-violations, for the posts it keeps back.
     gate = json.loads((out / "gate.json").read_text())
     assert gate["contexts"] == ["condemnation", "discussion", "human_rights", "news", "satire", "unrelated"]
@@ -73,13 +75,16 @@ def test_train_refuses_too_little_data_and_missing_files(tmp_path: Path) -> None
 
 def test_train_with_float32_weights_and_a_precision_that_does_not_exist(tmp_path: Path) -> None:
     out = tmp_path / "model"
-    result = _run("train", str(FIXTURES / "small.jsonl"), "--out", str(out), "--held-out", "0", "--precision", "float32", "--hidden", "0")
+    result = _run("train", str(FIXTURES / "small.jsonl"), "--out", str(out), "--held-out", "0", "--precision", "float32", "--hidden", "0",
+                  "--no-lexical-score")
     assert result.exit_code == 0, result.output
-    assert json.loads((out / "model.json").read_text())["features"]["embedding_precision"] == "float32"
+    features = json.loads((out / "model.json").read_text())["features"]
+    assert features["embedding_precision"] == "float32" and features["lexical_score"] is False
     from proscribe.classify import load
 
     clf = load("default", path=out)
-    assert clf.head.spec.embedding_precision == "float32"  # type: ignore[attr-defined]
+    assert clf.head.spec.embedding_precision == "float32" and not clf.head.spec.lexical_score  # type: ignore[attr-defined]
+    assert clf.assess([Post(id="p1", text="we will find you, judge", author=Account(id="a"))])[0].post_id == "p1"  # type: ignore[attr-defined]
 
     result = _run("train", str(FIXTURES / "small.jsonl"), "--out", str(tmp_path / "m2"), "--precision", "int4")
     assert result.exit_code == 1 and "--precision must be one of float32, int8, got 'int4'" in result.stderr

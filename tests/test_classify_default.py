@@ -97,3 +97,25 @@ def test_assessing_in_two_threads_at_once_gives_what_one_thread_gives(clf) -> No
         together = list(pool.map(lambda batch: clf.assess(batch, [[] for _ in batch]), batches * 3))
     assert together == alone * 3
     assert clf.modelled + clf.gated_out - before == 3 * sum(map(len, batches))  # the counters lose nothing
+
+
+def test_a_head_that_reads_the_gates_score_needs_the_gate(clf, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from proscribe.classify.head import Head
+
+    clf.head.save(tmp_path)
+    head = Head.load(tmp_path)
+    head.spec = dataclasses.replace(head.spec, lexical_score=True)
+    with pytest.raises(ValueError, match="reads the lexical gate's score, but the model has no gate"):
+        DefaultClassifier(head, None)
+
+
+def test_the_gates_score_reaches_the_head_whatever_opened_the_post(clf) -> None:  # type: ignore[no-untyped-def]
+    # The gate model reads a post the lexicon rule did not open while screening; the head's feature must be the
+    # same reading as for a post it scores afresh (here: with screening switched off, every post is scored afresh).
+    posts = [_post(1, "Glory to the heroes of the blessed operation 🔥"), _post(2, "The former president will not see next year. I will make sure of it.")]
+    screened = clf.assess(posts, [[], []])
+    unscreened = DefaultClassifier(clf.head, clf.lexical_gate, embed=clf.embed, use_gate=False).assess(posts, [[], []])
+    assert [a.score for a in screened] == [a.score for a in unscreened]
+    assert all(a.violation for a in screened)

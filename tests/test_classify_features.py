@@ -9,6 +9,7 @@ import pytest
 
 from proscribe.classify.features import (
     MENTION_FEATURES,
+    LEXICAL_LOGIT_LIMIT,
     CachedEmbedder,
     FeatureSpec,
     e5_embedder,
@@ -90,3 +91,22 @@ def test_feature_spec_records_the_encoders_precision() -> None:
     assert embedding_cache(8, "int8").name == "embeddings-e5-L8-int8-o4.npz" and embedding_cache(8).name == "embeddings-e5-L8.npz"
     with pytest.raises(ValueError, match="precision must be one of"):
         e5_embedder(8, "int4")
+
+
+def test_the_lexical_score_is_the_last_column_as_bounded_log_odds() -> None:
+    spec = FeatureSpec(embedding=False, lexical_score=True)
+    assert spec.names[-1] == "lexical_score" and FeatureSpec.from_json(spec.to_json()) == spec
+    old = spec.to_json()
+    del old["lexical_score"]  # a model written before the feature existed does not read it
+    assert FeatureSpec.from_json(old).lexical_score is False
+    texts = ["one", "two", "three"]
+    sigs = [signals_of(t) for t in texts]
+    x = featurize(texts, [[], [], []], sigs, spec, None, lexical=[0.5, 0.9, 0.0])
+    assert x.shape == (3, spec.dim)
+    assert x[0, -1] == 0 and np.isclose(x[1, -1], np.log(9)) and x[2, -1] == -LEXICAL_LOGIT_LIMIT
+    with pytest.raises(ValueError, match="lexical gate's score"):
+        featurize(texts, [[], [], []], sigs, spec, None)
+    with pytest.raises(ValueError, match="one probability per text"):
+        featurize(texts, [[], [], []], sigs, spec, None, lexical=[0.5])
+    # A spec without the feature ignores the scores.
+    assert featurize(texts, [[], [], []], sigs, FeatureSpec(embedding=False), None, lexical=[0.5] * 3).shape[1] == spec.dim - 1

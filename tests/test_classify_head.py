@@ -258,3 +258,18 @@ def test_a_post_the_gate_keeps_back_gets_the_context_its_words_read() -> None:
     assert "context news" in news.evidence[-1]
     assert empty.context is Context.UNRELATED  # no words to read
     assert clf.prescreen(posts, [[], []]) == [news, empty]
+
+
+def test_folds_with_groups_keep_a_post_and_its_copies_together() -> None:
+    from proscribe.classify.labelled import origin_id
+    from proscribe.classify.train import _folds
+
+    ids = [f"en-{i:04d}" for i in range(60)] + [f"en-{i:04d}+pad" for i in range(0, 60, 3)]
+    y = np.array([i % 3 for i in range(60)] + [i % 3 for i in range(0, 60, 3)])
+    folds = _folds(y, 5, [origin_id(i) for i in ids])
+    assert sorted(np.concatenate(folds).tolist()) == list(range(len(ids)))
+    fold_of = {int(i): k for k, test in enumerate(folds) for i in test}
+    for n, i in enumerate(ids):
+        if i.endswith("+pad"):
+            assert fold_of[n] == fold_of[ids.index(origin_id(i))]
+    assert origin_id("ar-0001") == "ar-0001" and origin_id("ar-0001+pad") == "ar-0001"

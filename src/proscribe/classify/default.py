@@ -58,6 +58,8 @@ class DefaultClassifier:
         lexicon: Lexicon | None = None,
         use_gate: bool = True,
     ) -> None:
+        if head.spec.lexical_score and lexical_gate is None:
+            raise ValueError("this model's head reads the lexical gate's score, but the model has no gate (gate.npz, gate.json)")
         self.head = head
         self.lexical_gate = lexical_gate
         self._embed = embed
@@ -84,12 +86,13 @@ class DefaultClassifier:
         """Whether each post goes to the model: the lexicon rule, then the lexical gate model for the rest."""
         return self._screen(posts, sigs)[0]
 
-    def _screen(self, posts: Sequence[Post], sigs: Sequence[Signals]) -> tuple[list[bool], list[dict[str, float]]]:
-        """`opens`, and for each post kept back the probability of each context by the gate's words (empty when
-        the gate has no context part, and for a post with no text)."""
+    def _screen(self, posts: Sequence[Post], sigs: Sequence[Signals]) -> tuple[list[bool], list[dict[str, float]], dict[int, float]]:
+        """`opens`; for each post kept back the probability of each context by the gate's words (empty when
+        the gate has no context part, and for a post with no text); and the gate model's score of each post it read."""
         contexts: list[dict[str, float]] = [{} for _ in posts]
+        read_scores: dict[int, float] = {}
         if not self.use_gate:
-            return [True] * len(posts), contexts
+            return [True] * len(posts), contexts, read_scores
         opened = [self.gate.opens(s) for s in sigs]
         if self.lexical_gate is not None:
             # A post with no text has nothing for the gate model to read (its token vector would be the prefix's alone).
@@ -98,7 +101,8 @@ class DefaultClassifier:
             for i, score, c in zip(rest, scores, read):
                 opened[i] = bool(score >= self.lexical_gate.threshold)
                 contexts[i] = c
-        return opened, contexts
+                read_scores[i] = float(score)
+        return opened, contexts, read_scores
 
     def signals(self, post: Post, mentions: Sequence[Mention]) -> Signals:
         return signals_of(post.text, mentions, self.lexicon)
@@ -108,18 +112,24 @@ class DefaultClassifier:
         model (`assess` gives the same for all). Cheap (no encoder), and safe beside a running `assess`."""
         per_post = check_batch(posts, mentions)
         sigs = [self.signals(p, ms) for p, ms in zip(posts, per_post)]
-        opened, contexts = self._screen(posts, sigs)
+        opened, contexts, _ = self._screen(posts, sigs)
         return [None if o else self._gated(p, ms, sig, c) for p, ms, sig, o, c in zip(posts, per_post, sigs, opened, contexts)]
 
     def assess(self, posts: Sequence[Post], mentions: Sequence[Sequence[Mention]] | None = None) -> list[Assessment]:
         per_post = check_batch(posts, mentions)
         sigs = [self.signals(p, ms) for p, ms in zip(posts, per_post)]
-        opened, contexts = self._screen(posts, sigs)
+        opened, contexts, read_scores = self._screen(posts, sigs)
         chosen = [i for i, o in enumerate(opened) if o]
         out: list[Assessment | None] = [None] * len(posts)
         if chosen:
-            x = featurize([posts[i].text for i in chosen], [per_post[i] for i in chosen], [sigs[i] for i in chosen],
-                          self.head.spec, self.embed)
+            texts = [posts[i].text for i in chosen]
+            lexical = None
+            if self.head.spec.lexical_score:
+                assert self.lexical_gate is not None  # checked when the classifier was made
+                unread = [i for i in chosen if i not in read_scores]  # posts the lexicon rule opened
+                read_scores.update(zip(unread, self.lexical_gate.score([posts[i].text for i in unread], [sigs[i] for i in unread])))
+                lexical = [read_scores[i] for i in chosen]
+            x = featurize(texts, [per_post[i] for i in chosen], [sigs[i] for i in chosen], self.head.spec, self.embed, lexical=lexical)
             p_violation, per_label = self.head.proba(x)
             for row, i in enumerate(chosen):
                 out[i] = self._assessment(posts[i], per_post[i], sigs[i], x[row], float(p_violation[row]), per_label[row])

@@ -35,6 +35,9 @@ DEFAULT_DEPTH = 8
 # cross-validates as well.
 PRECISIONS: tuple[str, ...] = ("float32", "int8")
 DEFAULT_PRECISION = "int8"
+# Whether `proscribe train` gives the head the lexical gate's score unless told, as the shipped model does: the head
+# cross-validates better with it (docs/classification.md, "The gate's reading as a feature").
+DEFAULT_LEXICAL_SCORE = True
 # Long posts cost time quadratically in the encoder; the start carries the stance.
 EMBED_MAX_CHARS = 700
 
@@ -172,12 +175,16 @@ class FeatureSpec:
     ngram_buckets: int = 0
     embedding_depth: int = FULL_DEPTH  # the encoder layers the embedding is pooled after
     embedding_precision: str = "float32"  # the encoder's weights: float32 or int8 (a model made before int8: float32)
+    # The lexical gate's reading of the post (the log-odds of its violation probability) as one more feature: the
+    # gate reads character n-grams, which carry spelling and dialect the sentence embedding blurs.
+    lexical_score: bool = False
 
     @property
     def names(self) -> list[str]:
         names = [f"emb{i}" for i in range(EMBED_DIM)] if self.embedding else []
         names += list(MENTION_FEATURES) + [f"signal_{g}" for g in GROUPS] + list(SHAPE_FEATURES)
         names += [f"ngram{i}" for i in range(self.ngram_buckets)]
+        names += ["lexical_score"] if self.lexical_score else []
         return names
 
     @property
@@ -186,7 +193,7 @@ class FeatureSpec:
 
     def to_json(self) -> dict[str, object]:
         return {"embedding": self.embedding, "embedding_depth": self.embedding_depth, "embedding_precision": self.embedding_precision,
-                "ngram_buckets": self.ngram_buckets, "groups": list(GROUPS),
+                "ngram_buckets": self.ngram_buckets, "lexical_score": self.lexical_score, "groups": list(GROUPS),
                 "mention_features": list(MENTION_FEATURES), "shape_features": list(SHAPE_FEATURES)}
 
     @classmethod
@@ -199,7 +206,7 @@ class FeatureSpec:
         precision = data.get("embedding_precision", "float32")
         is_int8(precision, "embedding_precision")
         return cls(embedding=bool(data.get("embedding", True)), ngram_buckets=int(data.get("ngram_buckets", 0)),  # type: ignore[call-overload]
-                   embedding_depth=depth, embedding_precision=str(precision))
+                   embedding_depth=depth, embedding_precision=str(precision), lexical_score=bool(data.get("lexical_score", False)))
 
 
 _encoder_threads: int | None = None  # set_encoder_threads; None: the encoder's default
@@ -313,8 +320,10 @@ def featurize(
     signals: Sequence[Signals],
     spec: FeatureSpec,
     embed: Embedder | None,
+    lexical: Sequence[float] | np.ndarray | None = None,
 ) -> np.ndarray:
-    """The feature matrix (len(texts), spec.dim) in the order of `spec.names`."""
+    """The feature matrix (len(texts), spec.dim) in the order of `spec.names`. `lexical`: each text's lexical gate
+    violation probability, for a spec with `lexical_score` (ignored otherwise)."""
     parts: list[np.ndarray] = []
     if spec.embedding:
         if embed is None:
@@ -325,5 +334,18 @@ def featurize(
         rows.append(
             np.concatenate([mention_vector(ms), signal_vector(sig), shape_vector(text), ngram_vector(text, spec.ngram_buckets)])
         )
-    parts.append(np.stack(rows) if rows else np.zeros((0, spec.dim - (EMBED_DIM if spec.embedding else 0)), np.float32))
+    parts.append(np.stack(rows) if rows else np.zeros((0, spec.dim - (EMBED_DIM if spec.embedding else 0) - int(spec.lexical_score)), np.float32))
+    if spec.lexical_score:
+        if lexical is None or len(lexical) != len(texts):
+            raise ValueError("this head reads the lexical gate's score: give one probability per text")
+        parts.append(lexical_logit(lexical)[:, None])
     return np.concatenate(parts, axis=1)
+
+
+LEXICAL_LOGIT_LIMIT = 9.0  # about 1e-4 .. 1 - 1e-4: further out the gate's probability says nothing more
+
+
+def lexical_logit(probabilities: Sequence[float] | np.ndarray) -> np.ndarray:
+    """The lexical gate's probabilities as log-odds, bounded (the head's `lexical_score` feature)."""
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return np.clip(np.log(p / (1 - p)), -LEXICAL_LOGIT_LIMIT, LEXICAL_LOGIT_LIMIT).astype(np.float32)

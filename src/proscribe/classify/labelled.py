@@ -134,6 +134,14 @@ def split(examples: Iterable[Example], percent: int = HELD_OUT_PERCENT) -> tuple
     return train, held
 
 
+PAD_SUFFIX = "+pad"  # the id of a padded copy is its example's with this suffix
+
+
+def origin_id(example_id: str) -> str:
+    """The id of the labelled post a (padded) copy was made from; an example's own id for the example itself."""
+    return example_id.removesuffix(PAD_SUFFIX)
+
+
 def padded(examples: Iterable[Example], fillers: Iterable[Example], share: float = 1.0, seed: int = 0,
            most: int = 3, longest: int = 280) -> list[Example]:
     """Copies of examples with everyday posts of the same language around them, labels kept.
@@ -161,5 +169,5 @@ def padded(examples: Iterable[Example], fillers: Iterable[Example], share: float
             continue
         chosen = [f.text for f in rng.sample(pool, rng.randint(1, most)) if f.id != ex.id]
         text = " ".join([*chosen, ex.text] if rng.random() < 0.5 else [ex.text, *chosen])
-        out.append(Example(f"{ex.id}+pad", text, ex.lang, ex.category, ex.context, ex.entities, ex.author_role, f"{ex.source} (padded)"))
+        out.append(Example(f"{ex.id}{PAD_SUFFIX}", text, ex.lang, ex.category, ex.context, ex.entities, ex.author_role, f"{ex.source} (padded)"))
     return out

@@ -24,7 +24,7 @@ import numpy as np
 from proscribe.classify.features import Embedder, FeatureSpec, featurize, token_vectors
 from proscribe.classify.gate import BUCKETS, LexicalGate, gate_matrix
 from proscribe.classify.head import LABELS, VIOLATIONS, Calibration, Head
-from proscribe.classify.labelled import HELD_OUT_PERCENT, Example
+from proscribe.classify.labelled import HELD_OUT_PERCENT, Example, origin_id
 from proscribe.classify.signals import Gate, Signals, signals_of
 from proscribe.model import Category, Mention
 
@@ -169,11 +169,15 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _folds(y: np.ndarray, k: int) -> list[np.ndarray]:
-    from sklearn.model_selection import StratifiedKFold
+def _folds(y: np.ndarray, k: int, groups: Sequence[str] | None = None) -> list[np.ndarray]:
+    """Test indices of `k` folds stratified by `y`; with `groups`, the rows of a group share a fold."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     counts = Counter(y.tolist())
     k = max(2, min(k, min(counts.values()))) if len(counts) > 1 else 2
+    if groups is not None:
+        sgkf = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=SEED)
+        return [test for _, test in sgkf.split(np.zeros(len(y)), y, groups=list(groups))]
     skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=SEED)
     return [test for _, test in skf.split(np.zeros(len(y)), y)]
 
@@ -214,10 +218,18 @@ def train(
     say(f"detecting mentions in {len(texts)} examples")
     mentions = detector(texts) if detector else [[] for _ in texts]
     sigs: list[Signals] = [signals_of(t, ms) for t, ms in zip(texts, mentions)]
-    say("embedding" if spec.embedding else "computing features")
-    x = featurize(texts, mentions, sigs, spec, embed).astype(np.float64)
     y = np.array([LABELS.index(e.label) for e in examples])
     viol = np.isin(y, [LABELS.index(v) for v in VIOLATIONS])
+    rule_open = np.array([gate.opens(s) for s in sigs])
+    tokens = token_vectors(list(texts) + list(ordinary)) if spec.embedding else None  # no encoder for a head without one
+    contexts = [e.context.value if e.category is Category.NONE and e.context is not None else None for e in examples]
+    say("training the gate")
+    # A padded copy of a post shares its fold: the gate's out-of-fold reading of a post never saw the post.
+    groups = [origin_id(e.id) for e in examples]
+    lexical_gate, gate_stats, gate_oof = train_gate(texts, viol, sigs, rule_open, ordinary, tokens=tokens, contexts=contexts, groups=groups)
+    say("embedding" if spec.embedding else "computing features")
+    # The head learns from the gate's out-of-fold reading of each example: what the gate says of a post it never saw.
+    x = featurize(texts, mentions, sigs, spec, embed, lexical=gate_oof).astype(np.float64)
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -255,11 +267,6 @@ def train(
     say(f"fitting {name}={best_c} on all {len(y)} examples" + (f" ({members} networks)" if members > 1 else ""))
     w1, b1, w, b = _merge([_fit_head(xs, y, best_c, sw, hidden, seed=k) for k in range(members)])
 
-    rule_open = np.array([gate.opens(s) for s in sigs])
-    tokens = token_vectors(list(texts) + list(ordinary)) if spec.embedding else None  # no encoder for a head without one
-    contexts = [e.context.value if e.category is Category.NONE and e.context is not None else None for e in examples]
-    say("training the gate")
-    lexical_gate, gate_stats = train_gate(texts, viol, sigs, rule_open, ordinary, tokens=tokens, contexts=contexts)
     closed = ~rule_open & (lexical_gate.score(texts, sigs, None if tokens is None else tokens[: len(texts)]) < lexical_gate.threshold)
     closed_v = int(np.sum(closed & viol))
     # What the gate keeps back is almost never a violation; smoothed towards a 2% prior.
@@ -304,14 +311,17 @@ def train_gate(
     recall: float = GATE_RECALL,
     tokens: np.ndarray | None = None,
     contexts: Sequence[str | None] | None = None,
-) -> tuple[LexicalGate, dict[str, Any]]:
-    """The lexical gate model and its threshold: the highest one at which, out of fold, `recall` of violations pass.
+    groups: Sequence[str] | None = None,
+) -> tuple[LexicalGate, dict[str, Any], np.ndarray]:
+    """The lexical gate model, its figures, and its out-of-fold violation probability of each of `texts`. The
+    threshold is the highest at which, out of fold, `recall` of violations pass.
 
     `contexts`: each text's context when it is a non-violation with one (else None); the gate's context
     part learns them (with two contexts at least; otherwise the gate has no context part).
 
     `tokens`: the token vectors of `texts` then `ordinary` (features.token_vectors), or None for a gate
-    over n-grams and signals alone."""
+    over n-grams and signals alone. `groups`: a group name for each of `texts` (copies of one post share one);
+    the rows of a group share a fold."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
 
@@ -328,7 +338,8 @@ def train_gate(
     y = np.concatenate([violation.astype(int), np.zeros(len(ordinary), dtype=int)])
     labelled = np.arange(len(texts))
     oof = np.zeros(len(y))
-    for test in _folds(y, FOLDS):
+    all_groups = None if groups is None else [*groups, *(f"\0ordinary {i}" for i in range(len(ordinary)))]
+    for test in _folds(y, FOLDS, all_groups):
         mask = np.ones(len(y), dtype=bool)
         mask[test] = False
         model = LogisticRegression(C=GATE_C, max_iter=3000, class_weight="balanced")
@@ -385,7 +396,7 @@ def train_gate(
         gate.context_token_weights = None if tokens is None else fitted.coef_[:, width:].astype(np.float32)
         stats.update(context_examples=len(rows), context_c=best[1], context_log_loss_out_of_fold=round(best[0], 4),
                      context_accuracy_out_of_fold=round(best[2], 4))
-    return gate, stats
+    return gate, stats, oof[labelled]
 
 
 def training_fingerprint(examples: Sequence[Example]) -> str:

@@ -64,6 +64,7 @@ def train_command(
     precision: Optional[str] = typer.Option(None, "--precision", metavar="float32|int8", help="The encoder's weights: int8 embeds a post in about 60% of the float32 time on one thread (vectors at a cosine of about 0.999 to float32's). Default: the shipped model's."),
     hidden: Optional[int] = typer.Option(None, "--hidden", min=0, max=4096, help="Hidden units of the head (0: a linear head, quicker to train and to read). Default: the shipped model's."),
     ensemble: Optional[int] = typer.Option(None, "--ensemble", min=1, max=20, help="Networks the head averages (with a hidden layer): more are steadier and slower to train. Default: the shipped model's."),
+    lexical_score: Optional[bool] = typer.Option(None, "--lexical-score/--no-lexical-score", help="Give the head the gate's character n-gram reading of each post as one more feature (it carries spelling and dialect the sentence embedding blurs). Default: on, as in the shipped model."),
     db: Optional[str] = DbOption,
 ) -> None:
     """Train the classifier's head on your own labelled posts and write a model directory.
@@ -71,7 +72,9 @@ def train_command(
     Use it with `proscribe eval --model DIR` or `proscribe.classify.load("default", path=DIR)`.
     Bad lines are reported with their line numbers and skipped; the command then exits 1.
     """
-    from proscribe.classify.features import DEFAULT_DEPTH, DEFAULT_PRECISION, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache, is_int8
+    from proscribe.classify.features import (
+        DEFAULT_DEPTH, DEFAULT_LEXICAL_SCORE, DEFAULT_PRECISION, CachedEmbedder, FeatureSpec, e5_embedder, embedding_cache, is_int8,
+    )
     from proscribe.classify.labelled import split
     from proscribe.classify.train import ENSEMBLE, HIDDEN, default_detector, train, training_fingerprint
 
@@ -87,9 +90,11 @@ def train_command(
     if len(train_set) < 10:
         raise fail(f"need at least 10 training examples, have {len(train_set)} ({len(held)} held out)")
     embed = CachedEmbedder(e5_embedder(depth, precision), embedding_cache(depth, precision))
+    spec = FeatureSpec(embedding_depth=depth, embedding_precision=precision,
+                       lexical_score=DEFAULT_LEXICAL_SCORE if lexical_score is None else lexical_score)
     with progress("training") as _:
         head, gate, report = train(
-            train_set, embed, default_detector() if detect else None, spec=FeatureSpec(embedding_depth=depth, embedding_precision=precision),
+            train_set, embed, default_detector() if detect else None, spec=spec,
             ordinary=_read_ordinary(ordinary) if ordinary else (), hidden=hidden, ensemble=ENSEMBLE if ensemble is None else ensemble,
             meta={"data": [str(f) for f in files], "fingerprint": training_fingerprint(train_set), "held_out_percent": held_out},
             progress=lambda m: err.print(m) if err.is_terminal else None,
