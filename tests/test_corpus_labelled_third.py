@@ -1,4 +1,4 @@
-"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish; everyday-7: admiration, remembrance and calls to join in seven languages; everyday-8: everyday Arabic in many dialects and registers vs violations written in them; everyday-9 and everyday-10: ordinary Gulf, Iraqi, Yemeni, Egyptian, Levantine, Sudanese and Maghrebi chatter, devotional posts and Arabic adverts, with no violations; threat-6: calls for violence against people outside any terrorist frame vs harsh non-violent demands, figures of speech, news and condemnation; short-1 and short-2: short, explicit posts naming a designated entity or event, one line or a few words, on both sides of the line; ar-6: armed groups' own news voice as posted (province hashtags, hijacked trends, their labels for enemies) vs news, condemnation and discussion of the same events in the same style; voice-1: the same in English and Persian; everyday-11: more everyday Arabic in many dialects, with violations in the same registers)."""
+"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish; everyday-7: admiration, remembrance and calls to join in seven languages; everyday-8: everyday Arabic in many dialects and registers vs violations written in them; everyday-9 and everyday-10: ordinary Gulf, Iraqi, Yemeni, Egyptian, Levantine, Sudanese and Maghrebi chatter, devotional posts and Arabic adverts, with no violations; threat-6: calls for violence against people outside any terrorist frame vs harsh non-violent demands, figures of speech, news and condemnation; short-1 and short-2: short, explicit posts naming a designated entity or event, one line or a few words, on both sides of the line; ar-6: armed groups' own news voice as posted (province hashtags, hijacked trends, their labels for enemies) vs news, condemnation and discussion of the same events in the same style; voice-1: the same in English and Persian; everyday-11: more everyday Arabic in many dialects, with violations in the same registers; everyday-12 to everyday-14: longer everyday Arabic posts addressed to someone (Gulf and Yemeni verse, reproaches, banter, local campaigns; devotional reminders, quotations, Egyptian, Levantine, Iraqi, Sudanese and Maghrebi chatter), with threats and praise of groups in the same registers)."""
 
 from __future__ import annotations
 
@@ -29,13 +29,18 @@ THIRD = {
     "ar-6": ({"ar"}, 18000, 440),
     "voice-1": ({"en", "fa"}, 18000, 490),
     "everyday-11": ({"ar"}, 18500, 390),
+    "everyday-12": ({"ar"}, 19000, 420),
+    "everyday-13": ({"ar"}, 19500, 420),
+    "everyday-14": ({"ar"}, 20000, 420),
 }
 
 # Share of violations: the contrast sets hold both sides about equally; the
 # everyday sets are mostly ordinary posts, with some violations in the same register
 # (everyday-9 and everyday-10 hold none: ordinary posts only).
 VIOLATION_SHARE = {"everyday-5": (0.10, 0.30), "everyday-6": (0.10, 0.30), "everyday-7": (0.15, 0.35), "everyday-8": (0.10, 0.30),
-                   "everyday-9": (0.0, 0.0), "everyday-10": (0.0, 0.0), "everyday-11": (0.05, 0.20)}
+                   "everyday-9": (0.0, 0.0), "everyday-10": (0.0, 0.0), "everyday-11": (0.05, 0.20),
+                   "everyday-12": (0.05, 0.15), "everyday-13": (0.05, 0.15),
+                   "everyday-14": (0.05, 0.15)}
 DEFAULT_VIOLATION_SHARE = (0.30, 0.70)
 
 # corpus_checks knows ids of four digits (up to 9999); sets numbered from 10001
