@@ -36,8 +36,12 @@ def test_assess_returns_one_assessment_per_post_in_order(clf) -> None:  # type: 
 
 
 def test_a_post_without_signal_skips_the_model(clf) -> None:  # type: ignore[no-untyped-def]
-    # The lexicon rule alone (no n-gram second look), so the outcome does not depend on trained weights.
-    rule_only = DefaultClassifier(clf.head, None, embed=clf.embed)
+    # The lexicon rule alone (a gate model that never opens), so the outcome does not depend on trained weights.
+    import copy
+
+    never = copy.copy(clf.lexical_gate)
+    never.threshold = 2.0
+    rule_only = DefaultClassifier(clf.head, never, embed=clf.embed)
     [a] = rule_only.assess([_post(1, "My sourdough finally rose, recipe in the comments")], [[]])
     assert rule_only.gated_out == 1 and rule_only.modelled == 0
     assert a.category is Category.NONE and a.context is Context.UNRELATED
