@@ -32,6 +32,10 @@ def test_train_writes_a_model_that_eval_and_load_use(tmp_path: Path) -> None:
     gate = json.loads((out / "gate.json").read_text())
     assert gate["contexts"] == ["condemnation", "discussion", "human_rights", "news", "satire", "unrelated"]
     assert meta["trained_on"]["gate"]["context_examples"] == 20
+    # The violation threshold is the one with the best out-of-fold F1, recorded with the curve it came from.
+    curve = meta["trained_on"]["threshold_f1"]
+    assert meta["threshold"] == meta["trained_on"]["threshold"] and curve[str(meta["threshold"])] == max(curve.values())
+    assert f"violation threshold {meta['threshold']}" in " ".join(result.stderr.split())  # the console wraps lines
 
     result = _run("eval", str(FIXTURES / "small.jsonl"), "--model", str(out), "--json")
     assert result.exit_code == 0, result.output

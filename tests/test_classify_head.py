@@ -273,3 +273,17 @@ def test_folds_with_groups_keep_a_post_and_its_copies_together() -> None:
         if i.endswith("+pad"):
             assert fold_of[n] == fold_of[ids.index(origin_id(i))]
     assert origin_id("ar-0001") == "ar-0001" and origin_id("ar-0001+pad") == "ar-0001"
+
+
+def test_threshold_is_the_best_out_of_fold_f1_nearest_one_half_among_equals() -> None:
+    from proscribe.classify.train import THRESHOLD_GRID, choose_threshold
+
+    # Violations score 0.62 and above, non-violations 0.58 and below: every threshold in (0.58, 0.62] is perfect.
+    p = np.array([0.9, 0.75, 0.62, 0.58, 0.4, 0.1, 0.55])
+    truth = np.array([True, True, True, False, False, False, False])
+    threshold, curve = choose_threshold(p, truth)
+    assert threshold == 0.6 and curve["0.6"] == 1.0
+    assert set(curve) == {str(t) for t in THRESHOLD_GRID} and curve["0.5"] == pytest.approx(2 * 3 / (2 * 3 + 2))
+    # With no difference anywhere, the threshold stays at one half.
+    flat, _ = choose_threshold(np.array([0.9, 0.1]), np.array([True, False]))
+    assert flat == 0.5

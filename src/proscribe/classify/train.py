@@ -42,6 +42,8 @@ MLP_EPOCHS = 200
 # and 0.890.
 ENSEMBLE = 7
 FOLDS = 5
+# Calibrated violation probabilities tried as the head's threshold (chosen by out-of-fold F1 on the training split).
+THRESHOLD_GRID: tuple[float, ...] = tuple(round(0.3 + 0.025 * k, 3) for k in range(17))
 SEED = 20240208
 GATE_RECALL = 0.985  # share of training violations (out of fold) the whole gate must let through
 # (0.99 let 6.4% of everyday tweets through out of fold against 5.1%, for 0.001 of held-out F1)
@@ -88,6 +90,8 @@ class TrainingReport:
     gate: dict[str, Any] = field(default_factory=dict)
     gate_closed: int = 0
     gate_closed_violations: int = 0
+    threshold: float = 0.5  # the head's violation threshold, and the out-of-fold F1 at each one tried
+    threshold_f1: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -237,7 +241,7 @@ def train(
     xs = (x - mean) / scale
     sw = _balanced_weights(y)
 
-    folds = _folds(y, FOLDS)
+    folds = _folds(y, FOLDS, groups)  # a padded copy shares its post's fold here too
     cv: dict[str, dict[str, float]] = {}
     oof_by_c: dict[float, np.ndarray] = {}
     members = ensemble if hidden else 1  # a linear head has one best fit; networks differ by their start
@@ -263,6 +267,7 @@ def train(
         say(f"cross-validating {members} networks together at {name}={best_c}")
         cv[f"{best_c} x{members}"], oof_best = cross_validate(best_c, members)
     calibration = Calibration.fit(oof_best, viol.astype(float))
+    threshold, threshold_f1 = choose_threshold(calibration.apply(oof_best), viol)
 
     say(f"fitting {name}={best_c} on all {len(y)} examples" + (f" ({members} networks)" if members > 1 else ""))
     w1, b1, w, b = _merge([_fit_head(xs, y, best_c, sw, hidden, seed=k) for k in range(members)])
@@ -276,10 +281,11 @@ def train(
         by_label=dict(sorted(Counter(e.label for e in examples).items())),
         by_lang=dict(sorted(Counter(e.lang or "?" for e in examples).items())),
         c=best_c, cv=cv, hidden=hidden * members, gate=gate_stats, gate_closed=int(closed.sum()), gate_closed_violations=closed_v,
+        threshold=threshold, threshold_f1=threshold_f1,
     )
     head = Head(
         weights=w.astype(np.float32), bias=b.astype(np.float32), mean=mean.astype(np.float32),
-        scale=scale.astype(np.float32), spec=spec, calibration=calibration, threshold=0.5,
+        scale=scale.astype(np.float32), spec=spec, calibration=calibration, threshold=threshold,
         gate_score=round(float(gate_score), 4), meta={},
         hidden_weights=None if w1 is None else w1.astype(np.float32), hidden_bias=None if b1 is None else b1.astype(np.float32),
     )
@@ -288,7 +294,7 @@ def train(
     for part in (lexical_gate.context_weights, lexical_gate.context_bias, lexical_gate.context_token_weights):
         gate_bytes += b"" if part is None else part.tobytes()
     # The thresholds and the calibration decide as much as the weights do.
-    gate_bytes += json.dumps([lexical_gate.threshold, head.calibration.a, head.calibration.b, head.gate_score]).encode()
+    gate_bytes += json.dumps([lexical_gate.threshold, head.calibration.a, head.calibration.b, head.gate_score, head.threshold]).encode()
     digest = hashlib.sha256(layers + head.weights.tobytes() + head.bias.tobytes() + gate_bytes).hexdigest()[:10]
     head.meta = {
         "name": "default",
@@ -300,6 +306,16 @@ def train(
         **(meta or {}),
     }
     return head, lexical_gate, report
+
+
+def choose_threshold(p: np.ndarray, violation: np.ndarray) -> tuple[float, dict[str, float]]:
+    """The calibrated violation probability from which a post is called a violation: the one in THRESHOLD_GRID
+    with the best F1 on the out-of-fold probabilities `p` (the nearest to 0.5 among equals), and the F1 at
+    each threshold tried."""
+    truth = np.asarray(violation, dtype=bool)
+    curve = {str(t): round(_f1(truth, p >= t), 4) for t in THRESHOLD_GRID}
+    best = max(THRESHOLD_GRID, key=lambda t: (curve[str(t)], -abs(t - 0.5)))
+    return float(best), curve
 
 
 def train_gate(

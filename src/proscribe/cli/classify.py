@@ -103,7 +103,8 @@ def train_command(
     head.save(out)
     gate.save(out)
     reg = f"{report.hidden} hidden units, alpha={report.c}" if report.hidden else f"linear, C={report.c}"
-    err.print(f"trained on {report.examples} examples ({len(held)} held out), {reg}; model {head.meta['version']} written to {out}")
+    err.print(f"trained on {report.examples} examples ({len(held)} held out), {reg}, violation threshold {report.threshold} "
+              f"(out-of-fold F1 {report.threshold_f1.get(str(report.threshold))}); model {head.meta['version']} written to {out}")
     if errors:
         raise typer.Exit(1)
 
