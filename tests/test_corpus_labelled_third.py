@@ -1,4 +1,4 @@
-"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish; everyday-7: admiration, remembrance and calls to join in seven languages; everyday-8: everyday Arabic in many dialects and registers vs violations written in them; everyday-9 and everyday-10: ordinary Gulf, Iraqi, Yemeni, Egyptian, Levantine, Sudanese and Maghrebi chatter, devotional posts and Arabic adverts, with no violations; threat-6: calls for violence against people outside any terrorist frame vs harsh non-violent demands, figures of speech, news and condemnation; short-1 and short-2: short, explicit posts naming a designated entity or event, one line or a few words, on both sides of the line; ar-6: armed groups' own news voice as posted (province hashtags, hijacked trends, their labels for enemies) vs news, condemnation and discussion of the same events in the same style; voice-1: the same in English and Persian; everyday-11: more everyday Arabic in many dialects, with violations in the same registers; everyday-12 to everyday-14: longer everyday Arabic posts addressed to someone (Gulf and Yemeni verse, reproaches, banter, local campaigns; devotional reminders, quotations, Egyptian, Levantine, Iraqi, Sudanese and Maghrebi chatter), with threats and praise of groups in the same registers; multi-3 to multi-5: French, Spanish, German, Turkish and Urdu posts across every category and context, with hard negatives of each kind)."""
+"""Checks the third and later labelled sets (ar-3, ar-4: jihadist speech vs religious Arabic; threat-3, threat-4: targeted threats vs insults, curses, hyperbole and reports; everyday-5: everyday Arabic and Persian posts vs violations in the same register; everyday-6: the same in English, French, German, Spanish and Turkish; everyday-7: admiration, remembrance and calls to join in seven languages; everyday-8: everyday Arabic in many dialects and registers vs violations written in them; everyday-9 and everyday-10: ordinary Gulf, Iraqi, Yemeni, Egyptian, Levantine, Sudanese and Maghrebi chatter, devotional posts and Arabic adverts, with no violations; threat-6: calls for violence against people outside any terrorist frame vs harsh non-violent demands, figures of speech, news and condemnation; short-1 and short-2: short, explicit posts naming a designated entity or event, one line or a few words, on both sides of the line; ar-6: armed groups' own news voice as posted (province hashtags, hijacked trends, their labels for enemies) vs news, condemnation and discussion of the same events in the same style; voice-1: the same in English and Persian; everyday-11: more everyday Arabic in many dialects, with violations in the same registers; everyday-12 to everyday-14: longer everyday Arabic posts addressed to someone (Gulf and Yemeni verse, reproaches, banter, local campaigns; devotional reminders, quotations, Egyptian, Levantine, Iraqi, Sudanese and Maghrebi chatter), with threats and praise of groups in the same registers; multi-3 to multi-5: French, Spanish, German, Turkish and Urdu posts across every category and context, with hard negatives of each kind; charity-1 and charity-2: Arabic charity appeals, almsgiving and devotional posts (including the automatic posts of prayer apps) vs fundraising for armed groups and praise of them in the same register; short-3: short English praise of attacks and attackers that names no group, vs the same words about sport, work, history and the news)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ THIRD = {
     "multi-3": ({"fr", "es"}, 21000, 450),
     "multi-4": ({"de", "tr"}, 21000, 450),
     "multi-5": ({"ur"}, 21000, 270),
+    "charity-1": ({"ar"}, 22000, 380),
+    "charity-2": ({"ar"}, 22500, 380),
+    "short-3": ({"en"}, 22000, 360),
 }
 
 # Share of violations: the contrast sets hold both sides about equally; the
@@ -43,7 +46,7 @@ THIRD = {
 VIOLATION_SHARE = {"everyday-5": (0.10, 0.30), "everyday-6": (0.10, 0.30), "everyday-7": (0.15, 0.35), "everyday-8": (0.10, 0.30),
                    "everyday-9": (0.0, 0.0), "everyday-10": (0.0, 0.0), "everyday-11": (0.05, 0.20),
                    "everyday-12": (0.05, 0.15), "everyday-13": (0.05, 0.15),
-                   "everyday-14": (0.05, 0.15)}
+                   "everyday-14": (0.05, 0.15), "charity-1": (0.15, 0.40), "charity-2": (0.15, 0.40)}
 DEFAULT_VIOLATION_SHARE = (0.30, 0.70)
 
 # corpus_checks knows ids of four digits (up to 9999); sets numbered from 10001
