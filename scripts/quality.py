@@ -204,7 +204,8 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         "- Everyday Arabic is still over-flagged more than everyday English: dialect chatter, reproaches and love "
         "poetry with death imagery are at times read as threats (the precision on the Arabic pro-ISIS tweets, whose "
         "other half is such posts). `everyday-5.jsonl`, then `everyday-8.jsonl` to `everyday-14.jsonl` (ordinary "
-        "posts in many dialects) were written for this register after looking at those errors, "
+        "posts in many dialects), `charity-1.jsonl`, `charity-2.jsonl` and `everyday-15.jsonl` (almsgiving, prayer apps, "
+        "adverts) were written for this register after looking at those errors, "
         "so that corpus is no longer blind for it; the sentence embedding places dialect chatter near the dialect "
         "threats of the labelled sets, and a linear head could not keep them apart (the hidden layer does better). "
         "Hebrew and Russian have very few labelled examples.",
@@ -285,10 +286,10 @@ def render(results, real, corpora, gate_lost, gate_total, n_held, default, elaps
             L.append(f"| {name} | {_f(real['fignews'][name]['context_accuracy'])} | {_f(real['gaza'][name]['context_accuracy'])} | "
                      f"{_f(real['everyday'][name]['context_accuracy'])} |")
         L += ["", "### Arabic pro-ISIS tweets (labels by account, not by tweet)", "",
-              "| classifier | precision | recall | F1 |", "|---|---|---|---|"]
+              "| classifier | precision | recall | F1 | violations found / posts called violations |", "|---|---|---|---|---|"]
         for name in NAMES:
             v = real["isis"][name]["violation"]
-            L.append(f"| {name} | {_f(v['precision'])} | {_f(v['recall'])} | {_f(v['f1'])} |")
+            L.append(f"| {name} | {_f(v['precision'])} | {_f(v['recall'])} | {_f(v['f1'])} | {v['tp']} / {v['tp'] + v['fp']} |")
         L += ["", "The labelled sets `everyday-5.jsonl` (everyday Arabic and Persian: religious reminders, dialect "
               "poetry, app adverts, follow spam, and violations in that register), `ar-5.jsonl` (the Islamic "
               "State's own news voice and calls to join or fund it, against news of the same events in neutral "
@@ -300,8 +301,11 @@ def render(results, real, corpora, gate_lost, gate_total, n_held, default, elaps
               "same style), `everyday-11.jsonl` (more of the same everyday registers) and `everyday-12.jsonl` to "
               "`everyday-14.jsonl` (longer everyday posts addressed to someone: Gulf and Yemeni verse, reproaches, "
               "banter and local campaigns; devotional reminders, quotations and Egyptian, Levantine, Iraqi, Sudanese "
-              "and Maghrebi chatter; with threats and praise of groups written in the same registers), and the lexicon's "
-              "enemy-label group, were written after "
+              "and Maghrebi chatter; with threats and praise of groups written in the same registers), `charity-1.jsonl` "
+              "and `charity-2.jsonl` (almsgiving, charity appeals and the automatic posts of prayer apps, against "
+              "fundraising for armed groups and praise of them in the same words) and `everyday-15.jsonl` (shop adverts, "
+              "spam and hashtag campaigns backing a person or a business, against fundraising for groups written as "
+              "adverts), and the lexicon's enemy-label group, were written after "
               "looking at the default model's false positives and false negatives on this corpus: these figures are "
               "not blind to those registers."]
         L += ["", "### Threats", "", "| classifier | PHate P | PHate R | implicit-hate P | implicit-hate R |", "|---|---|---|---|---|"]
@@ -312,9 +316,12 @@ def render(results, real, corpora, gate_lost, gate_total, n_held, default, elaps
               "eliminationist words, in en, fa, fr and de, against harsh but non-violent opinion, news, condemnation "
               "and figures of speech in the same words) and `threat-6.jsonl` (the same outside any terrorist frame, "
               "in eight languages, against non-violent demands such as deportation, figures of speech, news and "
-              "condemnation), and the lexicon's incitement group, were written after reading samples of the "
+              "condemnation) and `threat-7.jsonl` (short English calls to kill or hurt groups of people and violent "
+              "jokes, against harsh non-violent demands, insults, figures of speech and wishes about terrorists), and "
+              "the lexicon's incitement group, were written after reading samples of the "
               "implicit-hate `threatening` class and of the PHate `Violenc` positives: these figures are not blind "
-              "to that register.", ""]
+              "to that register. The `threatening` class also holds demands to deport or shut out people (\"send them "
+              "back\", \"no amnesty. deport\"), which this policy calls harsh but not threats, as those sets teach.", ""]
     L += ["## Held-out detail for the baselines", ""]
     for name in ("keyword", "zeroshot"):
         L.append(markdown(h[name], name))
