@@ -80,6 +80,17 @@ def test_cached_embedder_embeds_each_text_once_and_persists(tmp_path: Path) -> N
     assert again(["b"])[0, 0] == 1 and len(calls) == 1
 
 
+def test_cached_embedder_gives_the_same_vector_before_and_after_the_file(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    table = {t: rng.normal(size=384).astype(np.float32) for t in ("one", "two")}
+    path = tmp_path / "cache.npz"
+    fresh = CachedEmbedder(lambda ts: np.stack([table[t] for t in ts]), path)
+    first = fresh(["one", "two"])
+    fresh.save()
+    later = CachedEmbedder(lambda ts: pytest.fail("embedded again"), path)(["one", "two"])
+    assert first.dtype == later.dtype == np.float32 and np.array_equal(first, later)
+
+
 def test_feature_spec_records_the_encoders_precision() -> None:
     spec = FeatureSpec(embedding_depth=8, embedding_precision="int8")
     assert FeatureSpec.from_json(spec.to_json()) == spec

@@ -296,7 +296,9 @@ class CachedEmbedder:
         if missing:
             vecs = self.inner([t for _, t in missing])
             for (k, _), vec in zip(missing, vecs):
-                self.cache[k] = vec
+                # Kept at the precision the cache file stores, so a run that embeds a text and a later run that
+                # reads it from the file see the same vector (and train the same model).
+                self.cache[k] = np.asarray(vec, dtype=np.float16)
             self._dirty = True
         if not texts:
             return np.zeros((0, EMBED_DIM), dtype=np.float32)
