@@ -127,6 +127,14 @@ def _span(by_lang: dict, langs: tuple[str, ...]) -> str:
     return f"from {min(counts)} to {max(counts)}" if counts else "few"
 
 
+def _threshold_line(threshold: float, curve: dict[str, float]) -> str:
+    """How the head's violation threshold was chosen, from the out-of-fold F1 curve model.json records."""
+    top = max(curve, key=lambda t: curve[t])
+    return (f"- Violation threshold {threshold} (calibrated probability): of {len(curve)} tried from {min(curve, key=float)} "
+            f"to {max(curve, key=float)}, the one nearest 0.5 within a standard error of the best out-of-fold F1 on the "
+            f"training split (F1 {curve.get(str(threshold))}; the best {curve[top]} at {top}).")
+
+
 def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def]
     meta = default.head.meta
     trained = meta.get("trained_on", {})
@@ -165,10 +173,8 @@ def model_card(default, ev, real, n_held) -> str:  # type: ignore[no-untyped-def
         *([f"- Padded copies: {meta['padded']}, labels kept (small talk around a post does not change what it says)."] if meta.get("padded") else []),
         f"- Regularisation {'alpha' if trained.get('hidden') else 'C'}={trained.get('c')} by 5-fold cross-validation; "
         f"cross-validated results: {_cv_line(trained)}.",
-        *([f"- Violation threshold {default.head.threshold} (calibrated probability): the best out-of-fold F1 on the training "
-           f"split among {len(trained['threshold_f1'])} tried from {min(trained['threshold_f1'])} to {max(trained['threshold_f1'])} "
-           f"(F1 {trained['threshold_f1'].get(str(default.head.threshold))}; at 0.50 {trained['threshold_f1'].get('0.5')})."]
-          if trained.get("threshold_f1") else [f"- Violation threshold {default.head.threshold} (calibrated probability)."]),
+        *([_threshold_line(default.head.threshold, trained["threshold_f1"])] if trained.get("threshold_f1")
+          else [f"- Violation threshold {default.head.threshold} (calibrated probability)."]),
         f"- Gate threshold {gate.get('threshold')}: out of fold it passes {gate.get('labelled_violation_pass_rate')} of training "
         f"violations and {gate.get('ordinary_pass_rate_out_of_fold')} of everyday posts.",
         *([f"- The gate's context part (the context of the posts it keeps back) learnt from {gate.get('context_examples')} "
