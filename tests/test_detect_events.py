@@ -47,8 +47,12 @@ def test_epithet_names_the_event_and_its_perpetrators() -> None:
 
 
 def test_praise_right_beside_a_date_makes_it_the_event() -> None:
-    for text in ("درود بر قهرمانان ۷ اکتبر", "المجد لأبطال 7 أكتوبر", "Glory to the heroes of 7 October", "7 October heroes 🇵🇸"):
+    for text in ("درود بر قهرمانان ۷ اکتبر", "المجد لأبطال 7 أكتوبر", "Glory to the heroes of 7 October", "7 October heroes 🇵🇸",
+                 "October 7 was a blessed day", "der gesegnete 7. Oktober"):
         found = [m for m in starter_matcher().find(text) if m.via == "date"]
         assert found and found[0].entity_id == "event-2023-10-07" and "praise beside it" in (found[0].corroboration or ""), text
     far = "Our heroes in the football team won the cup again last night, and the final is set for 7 October"
     assert [m for m in starter_matcher().find(far) if m.via == "date"] == []  # praise too far from the date
+    # The Arabic and Turkish words for "blessed" greet a Friday or a feast day: no event by them.
+    for text in ("جمعة مباركة 7 أكتوبر", "7 Ekim mübarek cuma"):
+        assert [m for m in starter_matcher().find(text) if m.via == "date"] == [], text

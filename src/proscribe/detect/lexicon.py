@@ -86,6 +86,9 @@ CONTEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
 DATE_PRAISE_KEYWORDS: tuple[str, ...] = (
     "hero", "glory", "glorious", "salute", "héros", "gloire", "glorieu", "helden", "ruhm", "héroe", "gloria", "glorios",
     "kahraman", "şanlı", "геро", "слава",
+    # "blessed" as armed groups' media use it of an attack ("the blessed 7 October"); not the Arabic, Persian or
+    # Turkish word, which greets a Friday or a feast day as often.
+    "blessed", "gesegnet", "bendit",
     "ابطال", "بطل", "مجد", "المجيد", "طوفان", "قهرمان", "درود", "حماسه", "هيرو",
 )
 DATE_PRAISE_WINDOW = 30
